@@ -10,6 +10,11 @@ import { fileURLToPath } from "node:url";
 /** The seeds/ folder of this project. */
 export const SEEDS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "seeds");
 
+/** The seed folder in use: YRD_SEEDS_DIR when set (to try other seeds), else the project's seeds/. */
+export function seedsDir(): string {
+  return process.env.YRD_SEEDS_DIR ?? SEEDS_DIR;
+}
+
 export interface City {
   /** 6-digit GB/T 2260 administrative-division code of the city, e.g. "320100" for Nanjing. */
   code: string;
@@ -42,10 +47,20 @@ export interface Volumes {
   institutions: number;
 }
 
+/** Kinds of institution, in the order of the registry contract's `InstitutionKind` enum. */
+export const INSTITUTION_KINDS = ["bank", "guarantee", "microloan", "other"] as const;
+export type InstitutionKindName = (typeof INSTITUTION_KINDS)[number];
+
+export interface InstitutionMix {
+  source: string;
+  kinds: { kind: InstitutionKindName; share: number }[];
+}
+
 export interface Seeds {
   cities: City[];
   nodes: NodeSeed[];
   volumes: Volumes;
+  institutions: InstitutionMix;
 }
 
 /** A seed file broke a rule: names the file, the field (JSON path) and the rule. */
@@ -175,23 +190,50 @@ export function validateVolumes(json: Json, file = "volumes-2024.json"): Volumes
   };
 }
 
-/** Validates the three seed files together, including their cross-file counts. */
-export function validateSeeds(files: { cities: Json; nodes: Json; volumes: Json }): Seeds {
+/** Validates institutions.json: each kind once, shares in (0, 1] summing to 1. */
+export function validateInstitutionMix(json: Json, file = "institutions.json"): InstitutionMix {
+  const root = obj(file, "$", json);
+  const source = str(file, "source", root.source);
+  const seen = new Set<string>();
+  let total = 0;
+  const kinds = arr(file, "kinds", root.kinds).map((raw, i) => {
+    const at = `kinds[${i}]`;
+    const k = obj(file, at, raw);
+    const kind = str(file, `${at}.kind`, k.kind);
+    if (!(INSTITUTION_KINDS as readonly string[]).includes(kind))
+      throw new SeedError(file, `${at}.kind`, `must be one of ${INSTITUTION_KINDS.join(", ")}`);
+    if (seen.has(kind)) throw new SeedError(file, `${at}.kind`, `duplicate kind ${kind}`);
+    seen.add(kind);
+    const share = k.share;
+    if (typeof share !== "number" || !(share > 0 && share <= 1))
+      throw new SeedError(file, `${at}.share`, "must be a number in (0, 1]");
+    total += share;
+    return { kind: kind as InstitutionKindName, share };
+  });
+  if (kinds.length === 0) throw new SeedError(file, "kinds", "must not be empty");
+  if (Math.abs(total - 1) > 1e-9) throw new SeedError(file, "kinds", `shares must sum to 1, they sum to ${total}`);
+  return { source, kinds };
+}
+
+/** Validates the seed files together, including their cross-file counts. */
+export function validateSeeds(files: { cities: Json; nodes: Json; volumes: Json; institutions: Json }): Seeds {
   const cities = validateCities(files.cities);
   const nodes = validateNodes(files.nodes, cities);
   const volumes = validateVolumes(files.volumes);
+  const institutions = validateInstitutionMix(files.institutions);
   if (cities.length !== volumes.cities)
     throw new SeedError("cities.json", "cities", `has ${cities.length} cities, volumes-2024.json says ${volumes.cities}`);
   if (nodes.length !== volumes.nodes)
     throw new SeedError("nodes.json", "nodes", `has ${nodes.length} nodes, volumes-2024.json says ${volumes.nodes}`);
-  return { cities, nodes, volumes };
+  return { cities, nodes, volumes, institutions };
 }
 
-/** Reads and validates every seed file in `dir` (default: the project's seeds/). Throws SeedError. */
-export function loadSeeds(dir: string = SEEDS_DIR): Seeds {
+/** Reads and validates every seed file in `dir` (default: `seedsDir()`). Throws SeedError. */
+export function loadSeeds(dir: string = seedsDir()): Seeds {
   return validateSeeds({
     cities: readJson(dir, "cities.json"),
     nodes: readJson(dir, "nodes.json"),
     volumes: readJson(dir, "volumes-2024.json"),
+    institutions: readJson(dir, "institutions.json"),
   });
 }

@@ -1,0 +1,202 @@
+/**
+ * Deploys the consortium (registry with cities, nodes, regulator and institutions) and writes the manifest.
+ * Idempotent: when a manifest for the network exists and its contracts are still on chain, the deployment
+ * is verified against it and reused instead of deployed again.
+ */
+import { keccak256, toUtf8Bytes } from "ethers";
+import type { ConsortiumRegistry } from "../../typechain-types/index.js";
+import { INSTITUTION_KINDS, loadSeeds, type InstitutionKindName, type InstitutionMix, type NodeSeed, type Seeds } from "../seeds.js";
+import { institutionWallet, roles } from "./accounts.js";
+import type { ChainConnection } from "./connection.js";
+import {
+  MANIFEST_VERSION,
+  manifestPath,
+  readManifest,
+  seedDigests,
+  writeManifest,
+  type Manifest,
+  type ManifestInstitution,
+  type ManifestNode,
+} from "./manifest.js";
+
+export interface DeployOptions {
+  /** Number of institutions to register (default: the 2024 figure, 899). */
+  institutions?: number;
+  /** Deploy anew even when a valid deployment exists. */
+  fresh?: boolean;
+  /** Folder of manifests (default: deployments/). */
+  deploymentsDir?: string;
+  /** Progress messages. */
+  log?: (line: string) => void;
+}
+
+export interface DeployResult {
+  manifest: Manifest;
+  path: string;
+  /** True when an existing deployment was found, verified and reused. */
+  reused: boolean;
+  /** Why an existing manifest was not reused (stale chain, --fresh), if there was one. */
+  replacedBecause?: string;
+}
+
+/** Institutions registered per transaction: bounded so that no transaction nears the block gas limit. */
+export const INSTITUTIONS_PER_TX = 100;
+
+/** Digest of a node's public metadata as anchored on chain. */
+export function nodeMetadataDigest(node: NodeSeed): string {
+  return keccak256(toUtf8Bytes(JSON.stringify({ id: node.id, city: node.city, operator: node.operator })));
+}
+
+/**
+ * Kinds for `count` institutions: exact counts by largest remainder, interleaved by smooth weighted
+ * round-robin so that every node sponsors a mix of kinds. Deterministic.
+ */
+export function institutionKinds(mix: InstitutionMix, count: number): InstitutionKindName[] {
+  const raw = mix.kinds.map((k) => k.share * count);
+  const quota = raw.map(Math.floor);
+  let left = count - quota.reduce((a, b) => a + b, 0);
+  const order = raw.map((r, i) => [r - Math.floor(r), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (const [, i] of order) if (left-- > 0) quota[i]++;
+  const current = quota.map(() => 0);
+  const out: InstitutionKindName[] = [];
+  for (let n = 0; n < count; n++) {
+    let best = 0;
+    for (let i = 0; i < quota.length; i++) {
+      current[i] += quota[i];
+      if (current[i] > current[best]) best = i;
+    }
+    current[best] -= count;
+    out.push(mix.kinds[best].kind);
+  }
+  return out;
+}
+
+/** The institutions a fresh deployment registers, in id order. */
+export function planInstitutions(seeds: Seeds, count: number): (Omit<ManifestInstitution, "signer"> & { name: string; index: number })[] {
+  const kinds = institutionKinds(seeds.institutions, count);
+  return kinds.map((kind, i) => {
+    const sponsorNodeId = (i % seeds.nodes.length) + 1;
+    const name = `${kind} institution ${String(i + 1).padStart(4, "0")} sponsored by ${seeds.nodes[sponsorNodeId - 1].id}`;
+    return { institutionId: i + 1, index: i + 1, sponsorNodeId, kind, name, nameDigest: keccak256(toUtf8Bytes(name)) };
+  });
+}
+
+async function hasCode(conn: ChainConnection, address: string): Promise<boolean> {
+  return (await conn.ethers.provider.getCode(address)) !== "0x";
+}
+
+/**
+ * Checks an existing deployment against the chain and the seeds. Returns a reason when the manifest is stale
+ * (its contracts are gone: the chain was restarted); throws when the chain disagrees with the manifest.
+ */
+export async function verifyDeployment(conn: ChainConnection, manifest: Manifest, seeds: Seeds, institutions: number): Promise<string | undefined> {
+  const registryEntry = manifest.contracts.ConsortiumRegistry;
+  if (!registryEntry) throw new Error("manifest lists no ConsortiumRegistry; deploy with --fresh");
+  for (const [name, c] of Object.entries(manifest.contracts))
+    if (!(await hasCode(conn, c.address))) return `no code at ${name} ${c.address} (the chain was restarted)`;
+  const digests = seedDigests();
+  for (const [file, d] of Object.entries(digests))
+    if (manifest.seedDigests[file] !== d)
+      throw new Error(`seeds/${file} changed since the deployment in the manifest; deploy with --fresh`);
+  if (manifest.institutions.length !== institutions)
+    throw new Error(
+      `existing deployment has ${manifest.institutions.length} institutions, ${institutions} were asked for; deploy with --fresh`,
+    );
+  const registry = (await conn.ethers.getContractAt("ConsortiumRegistry", registryEntry.address)) as unknown as ConsortiumRegistry;
+  const nodeCount = Number(await registry.nodeCount());
+  if (nodeCount < seeds.nodes.length)
+    throw new Error(`registry at ${registryEntry.address} has ${nodeCount} nodes, seeds have ${seeds.nodes.length}`);
+  for (const n of manifest.nodes) {
+    const onChain = await registry.node(n.nodeId);
+    if (onChain.operator.toLowerCase() !== n.operator.toLowerCase() || onChain.metadataDigest !== n.metadataDigest)
+      throw new Error(`node ${n.id} (id ${n.nodeId}) on chain differs from the manifest; deploy with --fresh`);
+  }
+  const instCount = Number(await registry.institutionCount());
+  if (instCount < manifest.institutions.length)
+    throw new Error(`registry has ${instCount} institutions, the manifest lists ${manifest.institutions.length}`);
+  if ((await registry.genesisAdmin()) !== "0x0000000000000000000000000000000000000000")
+    throw new Error("registry genesis was never closed (an interrupted deployment); deploy with --fresh");
+  return undefined;
+}
+
+/** Deploys (or finds and verifies) the consortium on `conn`'s network. Seeds are validated before anything is sent. */
+export async function deployConsortium(conn: ChainConnection, opts: DeployOptions = {}): Promise<DeployResult> {
+  const log = opts.log ?? (() => {});
+  const seeds = loadSeeds();
+  const institutions = opts.institutions ?? seeds.volumes.institutions;
+  if (!Number.isSafeInteger(institutions) || institutions < 0)
+    throw new Error(`--institutions must be a whole number ≥ 0, got ${institutions}`);
+  const { chainId } = await conn.ethers.provider.getNetwork();
+  const path = manifestPath(conn.networkName, chainId, opts.deploymentsDir);
+
+  let replacedBecause: string | undefined;
+  const existing = readManifest(path);
+  if (existing && !opts.fresh) {
+    replacedBecause = await verifyDeployment(conn, existing, seeds, institutions);
+    if (!replacedBecause) {
+      log(`found the deployment in ${path}: verified, reusing it`);
+      return { manifest: existing, path, reused: true };
+    }
+    log(`manifest ${path} is stale: ${replacedBecause}; deploying anew`);
+  } else if (existing) {
+    replacedBecause = "--fresh";
+  }
+
+  const r = await roles(conn, seeds.nodes.length);
+  log(`deploying ConsortiumRegistry from ${r.deployer.address}`);
+  const registry = (await conn.ethers.deployContract("ConsortiumRegistry", r.deployer)) as unknown as ConsortiumRegistry;
+  await registry.waitForDeployment();
+  const deployTx = registry.deploymentTransaction();
+  const deployBlock = (await deployTx?.wait())?.blockNumber ?? (await conn.ethers.provider.getBlockNumber());
+  const registryAddress = await registry.getAddress();
+  const asDeployer = registry.connect(r.deployer);
+
+  for (const c of seeds.cities) await (await asDeployer.registerCity(BigInt(c.code))).wait();
+  const nodes: ManifestNode[] = [];
+  for (const [i, n] of seeds.nodes.entries()) {
+    const metadataDigest = nodeMetadataDigest(n);
+    await (await asDeployer.genesisAddNode(BigInt(n.city), r.operators[i].address, metadataDigest)).wait();
+    nodes.push({ nodeId: i + 1, id: n.id, city: n.city, operatorLabel: n.operator, operator: r.operators[i].address, metadataDigest });
+  }
+  await (await asDeployer.setRegulator(r.regulator.address)).wait();
+  await (await asDeployer.closeGenesis()).wait();
+  log(`registered ${seeds.cities.length} cities and ${nodes.length} nodes; genesis closed`);
+
+  const plan = planInstitutions(seeds, institutions);
+  const registered: ManifestInstitution[] = [];
+  for (let nodeId = 1; nodeId <= nodes.length; nodeId++) {
+    const mine = plan.filter((p) => p.sponsorNodeId === nodeId);
+    for (let start = 0; start < mine.length; start += INSTITUTIONS_PER_TX) {
+      const chunk = mine.slice(start, start + INSTITUTIONS_PER_TX).map((p) => ({ ...p, signer: institutionWallet(p.index).address }));
+      const asNode = registry.connect(r.operators[nodeId - 1]);
+      const firstId = Number(await asNode.multiRegisterInstitutions.staticCall(chunk.map(toRequest)));
+      await (await asNode.multiRegisterInstitutions(chunk.map(toRequest))).wait();
+      chunk.forEach((p, k) =>
+        registered.push({ institutionId: firstId + k, sponsorNodeId: nodeId, kind: p.kind, signer: p.signer, nameDigest: p.nameDigest }),
+      );
+    }
+  }
+  registered.sort((a, b) => a.institutionId - b.institutionId);
+  log(`registered ${registered.length} institutions`);
+
+  const manifest: Manifest = {
+    version: MANIFEST_VERSION,
+    network: conn.networkName,
+    chainId: chainId.toString(),
+    deployer: r.deployer.address,
+    regulator: r.regulator.address,
+    deployBlock,
+    deployedAt: new Date().toISOString(),
+    contracts: { ConsortiumRegistry: { address: registryAddress, block: deployBlock } },
+    nodes,
+    institutions: registered,
+    seedDigests: seedDigests(),
+  };
+  writeManifest(path, manifest);
+  log(`manifest written to ${path}`);
+  return { manifest, path, reused: false, replacedBecause };
+}
+
+function toRequest(p: { signer: string; kind: string; nameDigest: string }) {
+  return { signer: p.signer, kind: BigInt(INSTITUTION_KINDS.indexOf(p.kind as InstitutionKindName)), nameDigest: p.nameDigest };
+}
