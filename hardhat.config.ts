@@ -13,8 +13,23 @@ const ACCOUNT_COUNT = 64;
 const tasks = [
   task("deploy", "Deploy the consortium (or find and verify an existing deployment) and write its manifest")
     .addOption({ name: "institutions", description: "Number of institutions to register", type: ArgumentType.INT, defaultValue: 899 })
+    .addOption({ name: "objectionDays", description: "Days a node has to answer an objection", type: ArgumentType.INT, defaultValue: 20 })
     .addFlag({ name: "fresh", description: "Deploy anew even if a valid deployment exists" })
     .setAction(() => import("./scripts/deploy.js"))
+    .build(),
+  task("audit", "List the audit trail (attestations, authorizations, queries, objections) and optionally prove it against the chain")
+    .addOption({ name: "enterprise", description: "Only this enterprise (USCC)", defaultValue: "" })
+    .addOption({ name: "institution", description: "Only this institution id", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "node", description: "Only rows of this node (id such as sh-1, or number)", defaultValue: "" })
+    .addOption({ name: "city", description: "Only rows of this city (division code, e.g. 340100)", defaultValue: "" })
+    .addOption({ name: "from", description: "From this date (YYYY-MM-DD, UTC)", defaultValue: "" })
+    .addOption({ name: "to", description: "Up to this date (YYYY-MM-DD, inclusive)", defaultValue: "" })
+    .addFlag({ name: "verify", description: "Re-check every listed digest and proof against the chain" })
+    .addOption({ name: "sample", description: "With --verify: check N random records and N random log entries", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "seed", description: "Seed of --sample", defaultValue: "audit" })
+    .addOption({ name: "format", description: "table, json or csv", defaultValue: "table" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .setAction(() => import("./scripts/audit.js"))
     .build(),
   task("demo", "Deploy on the in-process chain and walk through the consortium").setAction(() => import("./scripts/demo.js")).build(),
 ];

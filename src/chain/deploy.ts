@@ -4,7 +4,7 @@
  * is verified against it and reused instead of deployed again.
  */
 import { keccak256, toUtf8Bytes } from "ethers";
-import type { ConsortiumRegistry } from "../../typechain-types/index.js";
+import type { ConsortiumRegistry, CreditLedger } from "../../typechain-types/index.js";
 import { INSTITUTION_KINDS, loadSeeds, type InstitutionKindName, type InstitutionMix, type NodeSeed, type Seeds } from "../seeds.js";
 import { institutionWallet, roles } from "./accounts.js";
 import type { ChainConnection } from "./connection.js";
@@ -24,6 +24,8 @@ export interface DeployOptions {
   institutions?: number;
   /** Deploy anew even when a valid deployment exists. */
   fresh?: boolean;
+  /** Days a node has to answer an objection (default 20, the 2013 regulation's figure). */
+  objectionDays?: number;
   /** Folder of manifests (default: deployments/). */
   deploymentsDir?: string;
   /** Progress messages. */
@@ -38,6 +40,12 @@ export interface DeployResult {
   /** Why an existing manifest was not reused (stale chain, --fresh), if there was one. */
   replacedBecause?: string;
 }
+
+/** Contracts every deployment has, in deployment order. */
+export const CONTRACTS = ["ConsortiumRegistry", "CreditLedger", "ConsentRegistry", "QueryDesk", "QueryLog"] as const;
+export const DEFAULT_OBJECTION_DAYS = 20;
+/** Hours a serving node has to answer a live query before it expires. */
+export const DEFAULT_SERVICE_HOURS = 24;
 
 /** Institutions registered per transaction: bounded so that no transaction nears the block gas limit. */
 export const INSTITUTIONS_PER_TX = 100;
@@ -90,8 +98,9 @@ async function hasCode(conn: ChainConnection, address: string): Promise<boolean>
  * (its contracts are gone: the chain was restarted); throws when the chain disagrees with the manifest.
  */
 export async function verifyDeployment(conn: ChainConnection, manifest: Manifest, seeds: Seeds, institutions: number): Promise<string | undefined> {
+  for (const name of CONTRACTS)
+    if (!manifest.contracts[name]) throw new Error(`manifest lists no ${name} (an older deployment); deploy with --fresh`);
   const registryEntry = manifest.contracts.ConsortiumRegistry;
-  if (!registryEntry) throw new Error("manifest lists no ConsortiumRegistry; deploy with --fresh");
   for (const [name, c] of Object.entries(manifest.contracts))
     if (!(await hasCode(conn, c.address))) return `no code at ${name} ${c.address} (the chain was restarted)`;
   const digests = seedDigests();
@@ -111,6 +120,9 @@ export async function verifyDeployment(conn: ChainConnection, manifest: Manifest
     if (onChain.operator.toLowerCase() !== n.operator.toLowerCase() || onChain.metadataDigest !== n.metadataDigest)
       throw new Error(`node ${n.id} (id ${n.nodeId}) on chain differs from the manifest; deploy with --fresh`);
   }
+  const ledger = (await conn.ethers.getContractAt("CreditLedger", manifest.contracts.CreditLedger.address)) as unknown as CreditLedger;
+  if ((await ledger.registry()).toLowerCase() !== registryEntry.address.toLowerCase())
+    throw new Error(`CreditLedger at ${manifest.contracts.CreditLedger.address} does not use the registry in the manifest`);
   const instCount = Number(await registry.institutionCount());
   if (instCount < manifest.institutions.length)
     throw new Error(`registry has ${instCount} institutions, the manifest lists ${manifest.institutions.length}`);
@@ -124,6 +136,9 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
   const log = opts.log ?? (() => {});
   const seeds = loadSeeds();
   const institutions = opts.institutions ?? seeds.volumes.institutions;
+  const objectionDays = opts.objectionDays ?? DEFAULT_OBJECTION_DAYS;
+  if (!Number.isSafeInteger(objectionDays) || objectionDays < 1)
+    throw new Error(`--objection-days must be a whole number ≥ 1, got ${objectionDays}`);
   if (!Number.isSafeInteger(institutions) || institutions < 0)
     throw new Error(`--institutions must be a whole number ≥ 0, got ${institutions}`);
   const { chainId } = await conn.ethers.provider.getNetwork();
@@ -162,6 +177,17 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
   await (await asDeployer.closeGenesis()).wait();
   log(`registered ${seeds.cities.length} cities and ${nodes.length} nodes; genesis closed`);
 
+  const deployed = async (name: string, args: unknown[]) => {
+    const c = await conn.ethers.deployContract(name, args, r.deployer);
+    const block = (await c.deploymentTransaction()?.wait())?.blockNumber ?? (await conn.ethers.provider.getBlockNumber());
+    return { address: await c.getAddress(), block };
+  };
+  const ledger = await deployed("CreditLedger", [registryAddress, BigInt(objectionDays) * 86_400n]);
+  const consents = await deployed("ConsentRegistry", [registryAddress, ledger.address]);
+  const desk = await deployed("QueryDesk", [registryAddress, consents.address, BigInt(DEFAULT_SERVICE_HOURS) * 3600n]);
+  const queryLog = await deployed("QueryLog", [registryAddress]);
+  log(`deployed CreditLedger (objections answered within ${objectionDays} days), ConsentRegistry, QueryDesk, QueryLog`);
+
   const plan = planInstitutions(seeds, institutions);
   const registered: ManifestInstitution[] = [];
   for (let nodeId = 1; nodeId <= nodes.length; nodeId++) {
@@ -187,7 +213,13 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
     regulator: r.regulator.address,
     deployBlock,
     deployedAt: new Date().toISOString(),
-    contracts: { ConsortiumRegistry: { address: registryAddress, block: deployBlock } },
+    contracts: {
+      ConsortiumRegistry: { address: registryAddress, block: deployBlock },
+      CreditLedger: ledger,
+      ConsentRegistry: consents,
+      QueryDesk: desk,
+      QueryLog: queryLog,
+    },
     nodes,
     institutions: registered,
     seedDigests: seedDigests(),

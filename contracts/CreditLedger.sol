@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {ConsortiumMember} from "./ConsortiumMember.sol";
+import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
+import {USCC} from "./libraries/USCC.sol";
+
+/// @title CreditLedger
+/// @notice Attestations of enterprise credit records by the city nodes: live (one digest per record version)
+/// or bulk (a Merkle root per batch), corrections by newer versions, revocations, and objections (异议) with a
+/// deadline. Off-chain counterpart: `src/records/` (encoding, commitment, leaf) and `src/store/` (node store).
+/// @dev Only an active node of an enterprise's home city (from characters 3-8 of its USCC) writes about it.
+/// Batch leaves follow the StandardMerkleTree of OpenZeppelin's merkle-tree package (double keccak of the ABI-encoded
+/// values), so 64-byte internal nodes can never pass as leaves.
+contract CreditLedger is ICreditLedger, ConsortiumMember {
+    /// @notice Version 0 means "no version declared on chain"; batch records then start at version 1.
+    uint32 public constant NO_VERSION = 0;
+    /// @notice The longest proof `verifyRecord` accepts (a tree of 2^64 leaves is out of reach anyway).
+    uint256 public constant MAX_PROOF_LENGTH = 64;
+
+    error InvalidCategory(Category category);
+    error EnterpriseCityNotConnected(bytes18 enterprise, uint32 divisionCode);
+    error NotHomeCityNode(bytes18 enterprise, uint32 enterpriseCity, uint32 nodeCity);
+    error VersionNotIncreasing(bytes18 enterprise, Category category, uint32 version, uint32 currentVersion);
+    error ZeroDigest();
+    error EmptyBatch();
+    error ZeroRoot();
+    error UnknownBatch(uint256 batchId);
+    error ProofTooLong(uint256 length);
+    error UnknownRecordVersion(bytes18 enterprise, Category category, uint32 version, uint32 currentVersion);
+    error AlreadyRevoked(bytes18 enterprise, Category category, uint32 version);
+    error ZeroReason();
+    error ZeroSigner();
+    error NotEnterpriseOrInstitution(address account);
+    error UnknownObjection(uint256 objectionId);
+    error ObjectionNotOpen(uint256 objectionId, ObjectionStatus status);
+    error ObjectionDeadlinePassed(uint256 objectionId, uint64 deadline);
+    error InvalidOutcome(ObjectionStatus outcome);
+    error CorrectionMissing(uint256 objectionId, uint32 objectedVersion, uint32 currentVersion);
+    error ZeroObjectionWindow();
+
+    /// @notice Time a node has to answer an objection (20 days by the 2013 regulation; set at deployment).
+    uint64 public immutable objectionWindow;
+
+    /// @dev record key = enterprise (144 bits) << 8 | category
+    mapping(uint256 key => uint32) private _currentVersion;
+    mapping(uint256 key => mapping(uint32 version => bytes32)) private _liveDigest;
+    mapping(uint256 key => mapping(uint32 version => uint16)) private _revocationReason;
+    mapping(uint256 key => mapping(uint32 version => uint32)) private _disputes;
+    mapping(bytes18 enterprise => address) public enterpriseSigner;
+
+    mapping(uint256 batchId => Batch) private _batches;
+    uint256 public batchCount;
+
+    mapping(uint256 objectionId => Objection) private _objections;
+    uint256 public objectionCount;
+
+    /// @param registry_ the consortium registry.
+    /// @param objectionWindow_ seconds a node has to answer an objection (20 days = 1,728,000).
+    constructor(IConsortiumRegistry registry_, uint64 objectionWindow_) ConsortiumMember(registry_) {
+        if (objectionWindow_ == 0) revert ZeroObjectionWindow();
+        objectionWindow = objectionWindow_;
+    }
+
+    // ------------------------------------------------------------------ writes by the home-city node
+
+    /// @inheritdoc ICreditLedger
+    function attest(AttestationRequest calldata request) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        _attest(request, nodeId, city);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function multiAttest(AttestationRequest[] calldata requests) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        for (uint256 i = 0; i < requests.length; ++i) {
+            _attest(requests[i], nodeId, city);
+        }
+    }
+
+    /// @inheritdoc ICreditLedger
+    function anchorBatch(BatchRequest calldata request) external returns (uint256 batchId) {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        _checkCategory(request.category);
+        if (request.count == 0) revert EmptyBatch();
+        if (request.root == bytes32(0)) revert ZeroRoot();
+        batchId = ++batchCount;
+        _batches[batchId] = Batch({
+            root: request.root,
+            nodeId: nodeId,
+            city: city,
+            category: request.category,
+            count: request.count,
+            anchoredAt: uint64(block.timestamp),
+            batchDigest: request.batchDigest
+        });
+        emit BatchAnchored(batchId, nodeId, request.category, request.root, request.count, request.batchDigest);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function supersede(SupersedeRequest calldata request) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        _supersede(request, nodeId, city);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function multiSupersede(SupersedeRequest[] calldata requests) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        for (uint256 i = 0; i < requests.length; ++i) {
+            _supersede(requests[i], nodeId, city);
+        }
+    }
+
+    /// @inheritdoc ICreditLedger
+    function revoke(RevocationRequest calldata request) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        _revoke(request, nodeId, city);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function multiRevoke(RevocationRequest[] calldata requests) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        for (uint256 i = 0; i < requests.length; ++i) {
+            _revoke(requests[i], nodeId, city);
+        }
+    }
+
+    /// @inheritdoc ICreditLedger
+    function bindEnterpriseSigner(bytes18 enterprise, address signer) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        _requireHomeCity(enterprise, city);
+        if (signer == address(0)) revert ZeroSigner();
+        enterpriseSigner[enterprise] = signer;
+        emit EnterpriseSignerBound(enterprise, signer, nodeId);
+    }
+
+    // ------------------------------------------------------------------ objections
+
+    /// @inheritdoc ICreditLedger
+    function fileObjection(bytes18 enterprise, Category category, uint32 version, bytes32 reasonDigest)
+        external
+        returns (uint256 objectionId)
+    {
+        if (msg.sender != enterpriseSigner[enterprise] || msg.sender == address(0)) {
+            if (registry.institutionIdOf(msg.sender) == 0) revert NotEnterpriseOrInstitution(msg.sender);
+            _requireActiveInstitution();
+        }
+        _checkCategory(category);
+        uint256 key = _key(enterprise, category);
+        uint32 current = _effectiveVersion(key);
+        if (version == NO_VERSION || version > current) revert UnknownRecordVersion(enterprise, category, version, current);
+        objectionId = ++objectionCount;
+        uint64 deadline = uint64(block.timestamp) + objectionWindow;
+        _objections[objectionId] = Objection({
+            enterprise: enterprise,
+            category: category,
+            version: version,
+            status: ObjectionStatus.Open,
+            filer: msg.sender,
+            filedAt: uint64(block.timestamp),
+            deadline: deadline,
+            reasonDigest: reasonDigest,
+            resolvedAt: 0,
+            resolvedBy: 0,
+            correctedVersion: NO_VERSION,
+            resolutionDigest: bytes32(0)
+        });
+        ++_disputes[key][version];
+        emit ObjectionFiled(objectionId, enterprise, category, version, msg.sender, reasonDigest, deadline);
+    }
+
+    /// @inheritdoc ICreditLedger
+    /// @dev `Corrected` requires that a newer version was declared first (by `attest` or `supersede`);
+    /// `Rejected` removes the dispute flag; `Unconfirmed` keeps the objection on the record.
+    function resolveObjection(uint256 objectionId, ObjectionStatus outcome, bytes32 resolutionDigest) external {
+        (uint16 nodeId, uint32 city) = _requireActiveNode();
+        Objection storage o = _objections[objectionId];
+        if (o.status == ObjectionStatus.None) revert UnknownObjection(objectionId);
+        _requireHomeCity(o.enterprise, city);
+        if (o.status != ObjectionStatus.Open) revert ObjectionNotOpen(objectionId, o.status);
+        if (block.timestamp > o.deadline) revert ObjectionDeadlinePassed(objectionId, o.deadline);
+        uint256 key = _key(o.enterprise, o.category);
+        uint32 corrected = NO_VERSION;
+        if (outcome == ObjectionStatus.Corrected) {
+            corrected = _effectiveVersion(key);
+            if (corrected <= o.version) revert CorrectionMissing(objectionId, o.version, corrected);
+            --_disputes[key][o.version];
+        } else if (outcome == ObjectionStatus.Rejected) {
+            --_disputes[key][o.version];
+        } else if (outcome != ObjectionStatus.Unconfirmed) {
+            revert InvalidOutcome(outcome);
+        }
+        o.status = outcome;
+        o.resolvedAt = uint64(block.timestamp);
+        o.resolvedBy = nodeId;
+        o.correctedVersion = corrected;
+        o.resolutionDigest = resolutionDigest;
+        emit ObjectionResolved(objectionId, outcome, corrected, resolutionDigest, nodeId);
+    }
+
+    /// @notice The objection with id `objectionId` (status `None` when unknown).
+    function objection(uint256 objectionId) external view returns (Objection memory) {
+        return _objections[objectionId];
+    }
+
+    /// @notice Whether an objection is still open after its deadline: what the regulator looks for.
+    function isOverdue(uint256 objectionId) external view returns (bool) {
+        Objection storage o = _objections[objectionId];
+        return o.status == ObjectionStatus.Open && block.timestamp > o.deadline;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /// @notice The current version of (enterprise, category): the highest declared on chain, or 1 when none
+    /// was declared (then version 1 may live in a batch), or 0 for an invalid category.
+    function currentVersion(bytes18 enterprise, Category category) external view returns (uint32) {
+        if (category == Category.None || uint8(category) > uint8(Category.FinancingMortgage)) return NO_VERSION;
+        return _effectiveVersion(_key(enterprise, category));
+    }
+
+    /// @notice The highest version of (enterprise, category) declared on chain by `attest` or `supersede`,
+    /// 0 when none was (batch records then count as version 1).
+    function declaredVersion(bytes18 enterprise, Category category) external view returns (uint32) {
+        return _currentVersion[_key(enterprise, category)];
+    }
+
+    /// @notice The batch with id `batchId`.
+    function batch(uint256 batchId) external view returns (Batch memory) {
+        if (batchId == 0 || batchId > batchCount) revert UnknownBatch(batchId);
+        return _batches[batchId];
+    }
+
+    /// @notice Revocation reason code of a record version (0 when not revoked).
+    function revocationReason(bytes18 enterprise, Category category, uint32 version) external view returns (uint16) {
+        return _revocationReason[_key(enterprise, category)][version];
+    }
+
+    /// @inheritdoc ICreditLedger
+    function attestationStatus(bytes18 enterprise, Category category, uint32 version, bytes32 digest)
+        external
+        view
+        returns (RecordStatus)
+    {
+        uint256 key = _key(enterprise, category);
+        if (digest == bytes32(0) || _liveDigest[key][version] != digest) return RecordStatus.NotAnchored;
+        return _lifecycleStatus(key, version);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function verifyRecord(uint256 batchId, RecordLeaf calldata leaf, bytes32[] calldata proof)
+        external
+        view
+        returns (RecordStatus)
+    {
+        if (batchId == 0 || batchId > batchCount) revert UnknownBatch(batchId);
+        if (proof.length > MAX_PROOF_LENGTH) revert ProofTooLong(proof.length);
+        Batch storage b = _batches[batchId];
+        if (leaf.category != b.category) return RecordStatus.NotAnchored;
+        bytes32 leafHash = keccak256(
+            bytes.concat(keccak256(abi.encode(leaf.enterprise, uint8(leaf.category), leaf.version, leaf.digest)))
+        );
+        if (!MerkleProof.verifyCalldata(proof, b.root, leafHash)) return RecordStatus.NotAnchored;
+        if (registry.cityOfDivision(USCC.divisionCode(leaf.enterprise)) != b.city) return RecordStatus.WrongCity;
+        uint256 key = _key(leaf.enterprise, leaf.category);
+        if (leaf.version > _effectiveVersion(key)) return RecordStatus.Undeclared;
+        return _lifecycleStatus(key, leaf.version);
+    }
+
+    /// @notice Number of open or unconfirmed objections on a record version.
+    function disputeCount(bytes18 enterprise, Category category, uint32 version) external view returns (uint32) {
+        return _disputes[_key(enterprise, category)][version];
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    function _key(bytes18 enterprise, Category category) private pure returns (uint256) {
+        return (uint256(uint144(enterprise)) << 8) | uint8(category);
+    }
+
+    function _effectiveVersion(uint256 key) private view returns (uint32) {
+        uint32 v = _currentVersion[key];
+        return v == NO_VERSION ? 1 : v;
+    }
+
+    function _lifecycleStatus(uint256 key, uint32 version) private view returns (RecordStatus) {
+        if (_revocationReason[key][version] != 0) return RecordStatus.Revoked;
+        if (version < _effectiveVersion(key)) return RecordStatus.Superseded;
+        if (_disputes[key][version] != 0) return RecordStatus.Disputed;
+        return RecordStatus.Valid;
+    }
+
+    function _checkCategory(Category category) private pure {
+        if (category == Category.None) revert InvalidCategory(category);
+    }
+
+    function _requireHomeCity(bytes18 enterprise, uint32 nodeCity) private view {
+        USCC.validate(enterprise);
+        uint32 division = USCC.divisionCode(enterprise);
+        uint32 home = registry.cityOfDivision(division);
+        if (home == 0) revert EnterpriseCityNotConnected(enterprise, division);
+        if (home != nodeCity) revert NotHomeCityNode(enterprise, home, nodeCity);
+    }
+
+    /// @dev Raises the declared version of (enterprise, category) to `version`, which must exceed the current one.
+    function _declareVersion(bytes18 enterprise, Category category, uint32 version, uint32 city)
+        private
+        returns (uint256 key, uint32 previous)
+    {
+        _checkCategory(category);
+        _requireHomeCity(enterprise, city);
+        key = _key(enterprise, category);
+        previous = _currentVersion[key];
+        if (version <= previous) revert VersionNotIncreasing(enterprise, category, version, previous);
+        _currentVersion[key] = version;
+    }
+
+    function _attest(AttestationRequest calldata r, uint16 nodeId, uint32 city) private {
+        if (r.digest == bytes32(0)) revert ZeroDigest();
+        (uint256 key,) = _declareVersion(r.enterprise, r.category, r.version, city);
+        _liveDigest[key][r.version] = r.digest;
+        emit Attested(r.enterprise, r.category, r.version, r.digest, nodeId);
+    }
+
+    function _supersede(SupersedeRequest calldata r, uint16 nodeId, uint32 city) private {
+        // a batch record is version 1 without any declaration, so the first correction must be above 1
+        uint32 floor = _currentVersion[_key(r.enterprise, r.category)] == NO_VERSION ? 1 : 0;
+        if (r.version <= floor) revert VersionNotIncreasing(r.enterprise, r.category, r.version, floor);
+        (, uint32 previous) = _declareVersion(r.enterprise, r.category, r.version, city);
+        emit Superseded(r.enterprise, r.category, previous == NO_VERSION ? 1 : previous, r.version, nodeId);
+    }
+
+    function _revoke(RevocationRequest calldata r, uint16 nodeId, uint32 city) private {
+        _checkCategory(r.category);
+        _requireHomeCity(r.enterprise, city);
+        if (r.reason == 0) revert ZeroReason();
+        uint256 key = _key(r.enterprise, r.category);
+        uint32 current = _effectiveVersion(key);
+        if (r.version == NO_VERSION || r.version > current) {
+            revert UnknownRecordVersion(r.enterprise, r.category, r.version, current);
+        }
+        if (_revocationReason[key][r.version] != 0) revert AlreadyRevoked(r.enterprise, r.category, r.version);
+        _revocationReason[key][r.version] = r.reason;
+        emit Revoked(r.enterprise, r.category, r.version, r.reason, nodeId);
+    }
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ConsortiumMember} from "./ConsortiumMember.sol";
+import {ConsentRegistry} from "./ConsentRegistry.sol";
+import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {IQueryDesk} from "./interfaces/IQueryDesk.sol";
+import {USCC} from "./libraries/USCC.sol";
+
+/// @title QueryDesk
+/// @notice Live credit queries across cities: every rule is checked at the moment of the call (institution and
+/// its sponsor active, authorization registered, not revoked, in its time window, for this institution, purpose
+/// and categories). The serving node is a node of the enterprise's home city, often not the requester's.
+/// @dev Each step is one transaction with an event, so the chain alone tells who asked what, when, why, with
+/// whose permission, and who answered. Off-chain counterpart: `src/query/`.
+contract QueryDesk is IQueryDesk, ConsortiumMember {
+    /// @notice Most report digests one fulfilment may carry.
+    uint256 public constant MAX_REPORTS = 32;
+
+    error UnknownQuery(uint256 queryId);
+    error QueryNotPending(uint256 queryId, QueryStatus status);
+    error QueryDeadlinePassed(uint256 queryId, uint64 deadline);
+    error QueryNotYetExpired(uint256 queryId, uint64 deadline);
+    error NotServingNode(uint256 queryId, uint32 servingCity, uint32 nodeCity);
+    error EnterpriseCityNotConnected(bytes18 enterprise, uint32 divisionCode);
+    error NoReports();
+    error TooManyReports(uint256 count);
+    error ZeroReason();
+    error ZeroServiceWindow();
+
+    /// @notice The consent registry that holds authorizations.
+    ConsentRegistry public immutable consents;
+    /// @notice Seconds a serving node has to answer a request.
+    uint64 public immutable serviceWindow;
+
+    mapping(uint256 queryId => Query) private _queries;
+    uint256 public queryCount;
+
+    constructor(IConsortiumRegistry registry_, ConsentRegistry consents_, uint64 serviceWindow_) ConsortiumMember(registry_) {
+        if (serviceWindow_ == 0) revert ZeroServiceWindow();
+        consents = consents_;
+        serviceWindow = serviceWindow_;
+    }
+
+    /// @inheritdoc IQueryDesk
+    function requestQuery(QueryRequest calldata r) external returns (uint256 queryId) {
+        uint32 institutionId = _requireActiveInstitution();
+        consents.checkAuthorization(r.authorizationId, r.enterprise, institutionId, r.purpose, r.categories);
+        uint32 division = USCC.divisionCode(r.enterprise);
+        uint32 servingCity = registry.cityOfDivision(division);
+        if (servingCity == 0) revert EnterpriseCityNotConnected(r.enterprise, division);
+        uint16 requesterNode = registry.institution(institutionId).sponsor;
+        queryId = ++queryCount;
+        uint64 deadline = uint64(block.timestamp) + serviceWindow;
+        _queries[queryId] = Query({
+            enterprise: r.enterprise,
+            institution: institutionId,
+            requesterNode: requesterNode,
+            servingCity: servingCity,
+            categories: r.categories,
+            purpose: r.purpose,
+            status: QueryStatus.Requested,
+            servedBy: 0,
+            requestedAt: uint64(block.timestamp),
+            deadline: deadline,
+            authorizationId: r.authorizationId,
+            reportsDigest: bytes32(0)
+        });
+        bool crossCity = registry.node(requesterNode).city != servingCity;
+        emit QueryRequested(
+            queryId, r.enterprise, institutionId, requesterNode, servingCity, r.categories, r.purpose, r.authorizationId, crossCity
+        );
+    }
+
+    /// @inheritdoc IQueryDesk
+    function fulfilQuery(uint256 queryId, bytes32[] calldata reportDigests) external {
+        if (reportDigests.length == 0) revert NoReports();
+        if (reportDigests.length > MAX_REPORTS) revert TooManyReports(reportDigests.length);
+        (Query storage q, uint16 nodeId) = _serve(queryId);
+        q.status = QueryStatus.Fulfilled;
+        q.servedBy = nodeId;
+        q.reportsDigest = keccak256(abi.encode(reportDigests));
+        emit QueryFulfilled(queryId, nodeId, reportDigests);
+    }
+
+    /// @inheritdoc IQueryDesk
+    function denyQuery(uint256 queryId, uint16 reason) external {
+        if (reason == 0) revert ZeroReason();
+        (Query storage q, uint16 nodeId) = _serve(queryId);
+        q.status = QueryStatus.Denied;
+        q.servedBy = nodeId;
+        emit QueryDenied(queryId, nodeId, reason);
+    }
+
+    /// @inheritdoc IQueryDesk
+    function expireQuery(uint256 queryId) external {
+        Query storage q = _pending(queryId);
+        if (block.timestamp <= q.deadline) revert QueryNotYetExpired(queryId, q.deadline);
+        q.status = QueryStatus.Expired;
+        emit QueryExpired(queryId);
+    }
+
+    /// @notice The query with id `queryId` (status `None` when unknown).
+    function query(uint256 queryId) external view returns (Query memory) {
+        return _queries[queryId];
+    }
+
+    function _pending(uint256 queryId) private view returns (Query storage q) {
+        q = _queries[queryId];
+        if (q.status == QueryStatus.None) revert UnknownQuery(queryId);
+        if (q.status != QueryStatus.Requested) revert QueryNotPending(queryId, q.status);
+    }
+
+    /// @dev Checks that the caller is an active node of the query's serving city and the query is still open.
+    function _serve(uint256 queryId) private view returns (Query storage q, uint16 nodeId) {
+        uint32 city;
+        (nodeId, city) = _requireActiveNode();
+        q = _pending(queryId);
+        if (city != q.servingCity) revert NotServingNode(queryId, q.servingCity, city);
+        if (block.timestamp > q.deadline) revert QueryDeadlinePassed(queryId, q.deadline);
+    }
+}

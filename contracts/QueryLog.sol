@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {ConsortiumMember} from "./ConsortiumMember.sol";
+import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {RFC6962} from "./libraries/RFC6962.sol";
+
+/// @title QueryLog
+/// @notice Each node's query log is an append-only Merkle log in the style of Certificate Transparency
+/// (RFC 6962 hashing, RFC 9162 proofs). A node periodically commits (tree size, root); every commitment after
+/// the first must come with a consistency proof against the node's previous one, checked here, so a node can
+/// add entries but never rewrite or drop what it already committed. Anyone proves an entry with an inclusion
+/// proof against a commitment. Off-chain counterpart: `src/merkle/log.ts` and `src/query/log-entry.ts`.
+contract QueryLog is ConsortiumMember {
+    /// @notice One committed state of a node's log.
+    struct Commitment {
+        uint64 size; // number of entries the root covers
+        bytes32 root; // RFC 6962 Merkle tree hash of the first `size` entries
+        uint64 committedAt; // block time of the commitment
+    }
+
+    event LogCommitted(uint16 indexed nodeId, uint256 indexed index, uint64 size, bytes32 root, uint64 previousSize);
+
+    error EmptyLog();
+    error LogShrinks(uint16 nodeId, uint64 previousSize, uint64 size);
+    error LogUnchanged(uint16 nodeId, uint64 size);
+    error UnknownCommitment(uint16 nodeId, uint256 index);
+
+    mapping(uint16 nodeId => Commitment[]) private _commitments;
+
+    constructor(IConsortiumRegistry registry_) ConsortiumMember(registry_) {}
+
+    /// @notice An active node commits the state of its log. After its first commitment, `consistencyProof`
+    /// must prove (RFC 9162 §2.1.4) that the new tree extends the previously committed one.
+    /// @return index position of this commitment in the node's list.
+    function commitLog(uint64 size, bytes32 root, bytes32[] calldata consistencyProof) external returns (uint256 index) {
+        (uint16 nodeId,) = _requireActiveNode();
+        Commitment[] storage list = _commitments[nodeId];
+        if (size == 0) revert EmptyLog();
+        uint64 previousSize = 0;
+        if (list.length > 0) {
+            Commitment storage prev = list[list.length - 1];
+            previousSize = prev.size;
+            if (size < previousSize) revert LogShrinks(nodeId, previousSize, size);
+            if (size == previousSize) revert LogUnchanged(nodeId, size);
+            RFC6962.verifyConsistency(previousSize, size, consistencyProof, prev.root, root);
+        }
+        index = list.length;
+        list.push(Commitment({size: size, root: root, committedAt: uint64(block.timestamp)}));
+        emit LogCommitted(nodeId, index, size, root, previousSize);
+    }
+
+    /// @notice Proves that `leafHash` is entry `leafIndex` of node `nodeId`'s log as committed at `index`.
+    /// Reverts with the RFC6962 library's error that names what is wrong; returns true otherwise.
+    function verifyEntry(uint16 nodeId, uint256 index, uint64 leafIndex, bytes32 leafHash, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        Commitment storage c = _commitment(nodeId, index);
+        RFC6962.verifyInclusion(leafIndex, c.size, leafHash, proof, c.root);
+        return true;
+    }
+
+    /// @notice Number of commitments node `nodeId` has made.
+    function commitmentCount(uint16 nodeId) external view returns (uint256) {
+        return _commitments[nodeId].length;
+    }
+
+    /// @notice Commitment number `index` of node `nodeId`.
+    function commitment(uint16 nodeId, uint256 index) external view returns (Commitment memory) {
+        return _commitment(nodeId, index);
+    }
+
+    /// @notice The latest commitment of node `nodeId` (size 0 when it has none).
+    function latestCommitment(uint16 nodeId) external view returns (Commitment memory c) {
+        Commitment[] storage list = _commitments[nodeId];
+        if (list.length > 0) c = list[list.length - 1];
+    }
+
+    function _commitment(uint16 nodeId, uint256 index) private view returns (Commitment storage) {
+        Commitment[] storage list = _commitments[nodeId];
+        if (index >= list.length) revert UnknownCommitment(nodeId, index);
+        return list[index];
+    }
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {RFC6962} from "../libraries/RFC6962.sol";
+
+/// @title RFC6962Harness
+/// @notice Test helper, not deployed by the product: exposes the internal functions of the `RFC6962` library so
+/// that `test/rfc6962.test.ts` can run the same vectors and generated proofs against them and the TypeScript
+/// verifiers of `src/merkle/rfc6962.ts`.
+contract RFC6962Harness {
+    /// @notice `RFC6962.hashLeaf`.
+    function hashLeaf(bytes memory data) external pure returns (bytes32) {
+        return RFC6962.hashLeaf(data);
+    }
+
+    /// @notice `RFC6962.hashChildren`.
+    function hashChildren(bytes32 left, bytes32 right) external pure returns (bytes32) {
+        return RFC6962.hashChildren(left, right);
+    }
+
+    /// @notice `RFC6962.rootFromInclusionProof`.
+    function rootFromInclusionProof(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof)
+        external
+        pure
+        returns (bytes32)
+    {
+        return RFC6962.rootFromInclusionProof(index, size, leafHash, proof);
+    }
+
+    /// @notice `RFC6962.verifyInclusion`: returns if the proof holds, reverts naming the broken rule otherwise.
+    function verifyInclusion(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof, bytes32 root)
+        external
+        pure
+    {
+        RFC6962.verifyInclusion(index, size, leafHash, proof, root);
+    }
+
+    /// @notice `RFC6962.rootFromConsistencyProof`.
+    function rootFromConsistencyProof(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1)
+        external
+        pure
+        returns (bytes32)
+    {
+        return RFC6962.rootFromConsistencyProof(size1, size2, proof, root1);
+    }
+
+    /// @notice `RFC6962.verifyConsistency`: returns if the proof holds, reverts naming the broken rule otherwise.
+    function verifyConsistency(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1, bytes32 root2)
+        external
+        pure
+    {
+        RFC6962.verifyConsistency(size1, size2, proof, root1, root2);
+    }
+
+    /// @notice Gas used by `RFC6962.verifyConsistency` for these arguments (reverts as it does), for the
+    /// cost figures of anchoring a query-log head.
+    function verifyConsistencyGas(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1, bytes32 root2)
+        external
+        view
+        returns (uint256 gasUsed)
+    {
+        gasUsed = gasleft();
+        RFC6962.verifyConsistency(size1, size2, proof, root1, root2);
+        gasUsed -= gasleft();
+    }
+}

@@ -1,0 +1,47 @@
+/** `npx hardhat audit [filters] [--verify [--sample N --seed S]] [--format table|json|csv]`. */
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { renderAudit, parseFormat } from "../src/audit/report.js";
+import { collectTrail, resolveNode, type TrailFilter } from "../src/audit/trail.js";
+import { verifyTrail } from "../src/audit/verify.js";
+import { openContext } from "../src/cli/context.js";
+import { runCli } from "../src/cli/run.js";
+import { parseDate, samplePicker } from "../src/cli/args.js";
+
+interface Args {
+  enterprise: string;
+  institution: number;
+  node: string;
+  city: string;
+  from: string;
+  to: string;
+  verify: boolean;
+  sample: number;
+  seed: string;
+  format: string;
+  dataDir: string;
+}
+
+export default async function audit(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await runCli(async () => {
+    const format = parseFormat(args.format);
+    const ctx = await openContext(hre, args.dataDir, (l) => console.error(l));
+    const filter: TrailFilter = {
+      enterprise: args.enterprise || undefined,
+      institution: args.institution > 0 ? args.institution : undefined,
+      node: args.node ? resolveNode(ctx.manifest, args.node) : undefined,
+      city: args.city || undefined,
+      from: args.from ? parseDate(args.from, "--from") : undefined,
+      to: args.to ? parseDate(args.to, "--to", true) : undefined,
+    };
+    const rows = await collectTrail(ctx.conn, ctx.manifest, ctx.contracts, filter);
+    const findings = args.verify
+      ? await verifyTrail(ctx.contracts, ctx.manifest, ctx.stores, rows, filter, {
+          sample: args.sample > 0 ? args.sample : undefined,
+          pick: samplePicker(args.seed),
+        })
+      : undefined;
+    console.log(renderAudit(rows, findings, format));
+    ctx.stores.close();
+    if (findings?.some((f) => !f.ok)) process.exitCode = 2;
+  });
+}

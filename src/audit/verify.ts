@@ -1,0 +1,225 @@
+/**
+ * `audit --verify`: re-checks every digest and proof the audit lists against the chain, reading only the
+ * chain and the node stores. Each check either passes or fails with a named reason, so one tampered byte
+ * anywhere (a store row, a proof, a log entry) shows up as a named failure.
+ */
+import { hexlify, type TypedDataDomain } from "ethers";
+import type { Contracts } from "../chain/contracts.js";
+import type { Manifest } from "../chain/manifest.js";
+import { authorizationId, consentDomain } from "../consent/authorization.js";
+import { fastRecordDigest, fastRecordLeaf, usccBytes } from "../ledger/leaf.js";
+import { MerkleLog } from "../merkle/log.js";
+import { StandardTree } from "../merkle/standard.js";
+import { decodeLogEntry, logEntryLeafHash, reportsDigest } from "../query/log-entry.js";
+import type { StoredRecord } from "../store/nodeStore.js";
+import type { NodeStores } from "../store/stores.js";
+import { bytes18ToUscc, type TrailFilter, type TrailRow, matches, usccToBytes18 } from "./trail.js";
+
+export interface Finding {
+  /** What was checked, e.g. "record 913201…/basic-info/v2" or "log sh-1#17". */
+  subject: string;
+  ok: boolean;
+  /** Named reason of a failure, e.g. "store-digest-mismatch". */
+  failure?: string;
+  detail?: string;
+}
+
+export interface VerifyOptions {
+  /** Check at most this many records and this many log entries, chosen by `pick` (default: all). */
+  sample?: number;
+  /** Chooses `k` of `n` indices (deterministic, e.g. from a seeded generator); default: the first k. */
+  pick?: (n: number, k: number) => number[];
+}
+
+const STATUS = ["not-anchored", "valid", "disputed", "superseded", "revoked", "undeclared", "wrong-city"];
+
+function errorName(e: unknown, c: Contracts): string {
+  const data = (e as { data?: string }).data;
+  for (const iface of [c.queryLog.interface, c.ledger.interface]) {
+    try {
+      const parsed = data ? iface.parseError(data) : null;
+      if (parsed) return parsed.name;
+    } catch {
+      // not this contract's error
+    }
+  }
+  return (e as Error).message.split("\n")[0];
+}
+
+/** Checks one stored record: its commitment, its leaf, and what the chain says of it. */
+async function checkRecord(c: Contracts, r: StoredRecord, tree: StandardTree | undefined, onChainDigest?: string): Promise<Finding> {
+  const subject = `record ${r.enterprise}/${r.category}/v${r.version}`;
+  const fail = (failure: string, detail?: string): Finding => ({ subject, ok: false, failure, detail });
+  const digest = fastRecordDigest(r.salt, r.encoding);
+  if (hexlify(digest) !== hexlify(r.digest)) return fail("store-digest-mismatch", "salt and encoding do not open the stored commitment");
+  if (onChainDigest !== undefined && onChainDigest !== hexlify(digest)) return fail("chain-digest-mismatch", "the store's commitment is not the attested one");
+  const leaf = fastRecordLeaf(usccBytes(r.enterprise), r.category, r.version, digest);
+  if (hexlify(leaf) !== hexlify(r.leafHash)) return fail("leaf-hash-mismatch");
+  const e18 = usccToBytes18(r.enterprise);
+  let status: bigint;
+  if (r.mode === "live") {
+    status = await c.ledger.attestationStatus(e18, r.category, r.version, hexlify(digest));
+  } else if (r.mode === "batched" && tree) {
+    const i = tree.indexOf(leaf);
+    if (i < 0) return fail("leaf-not-in-batch");
+    status = await c.ledger.verifyRecord(r.batchId!, { enterprise: e18, category: r.category, version: r.version, digest: hexlify(digest) }, tree.proofAt(i).map((p) => hexlify(p)));
+  } else {
+    return fail("record-not-anchored", `mode ${r.mode}`);
+  }
+  if (status === 0n) return fail("not-anchored", "the chain does not accept the record's digest or proof");
+  return { subject, ok: true, detail: STATUS[Number(status)] };
+}
+
+function choose<T>(items: T[], opts: VerifyOptions): T[] {
+  if (opts.sample === undefined || opts.sample >= items.length) return items;
+  const pick = opts.pick ?? ((_n: number, k: number) => Array.from({ length: k }, (_, i) => i));
+  return pick(items.length, opts.sample).map((i) => items[i]);
+}
+
+/** Verifies the rows of a trail (and the node stores behind them) against the chain. */
+export async function verifyTrail(
+  c: Contracts,
+  manifest: Manifest,
+  stores: NodeStores,
+  rows: readonly TrailRow[],
+  filter: TrailFilter,
+  opts: VerifyOptions = {},
+): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  const domain: TypedDataDomain = consentDomain(manifest.chainId, manifest.contracts.ConsentRegistry.address);
+
+  // authorizations: the id is the EIP-712 digest of exactly the fields the event shows
+  for (const r of rows.filter((x) => x.kind === "authorization")) {
+    const d = r.data;
+    const id = authorizationId(domain, {
+      enterprise: d.enterprise as string,
+      institution: d.institution as number,
+      purpose: d.purpose as number,
+      categories: d.categories as number,
+      notBefore: d.notBefore as number,
+      notAfter: d.notAfter as number,
+      nonce: d.nonce as bigint,
+    });
+    findings.push(
+      id === d.authorizationId
+        ? { subject: `authorization ${String(id).slice(0, 10)}…`, ok: true }
+        : { subject: `authorization ${String(d.authorizationId).slice(0, 10)}…`, ok: false, failure: "authorization-digest-mismatch" },
+    );
+  }
+
+  // records: live attestations and batch members, from the attesting node's store
+  const records: { nodeId: number; record: StoredRecord; onChainDigest?: string }[] = [];
+  for (const r of rows.filter((x) => x.kind === "attestation")) {
+    const nodeId = r.nodes[0];
+    const rec = stores.get(nodeId).get(r.enterprise!, r.data.category as number, r.data.version as number);
+    if (!rec) findings.push({ subject: `record ${r.enterprise}/${r.data.category}/v${r.data.version}`, ok: false, failure: "record-missing-from-store" });
+    else records.push({ nodeId, record: rec, onChainDigest: r.data.digest as string });
+  }
+  const trees = new Map<string, StandardTree>();
+  for (const r of rows.filter((x) => x.kind === "batch")) {
+    const nodeId = r.nodes[0];
+    const store = stores.get(nodeId);
+    const batchId = r.data.batchId as number;
+    const leaves = store.batchLeafHashes(batchId);
+    const subject = `batch ${batchId} of node ${nodeId}`;
+    if (leaves.length !== r.data.count) {
+      findings.push({ subject, ok: false, failure: "batch-count-mismatch", detail: `store has ${leaves.length} records, chain says ${r.data.count}` });
+      continue;
+    }
+    const tree = StandardTree.fromLeafHashes(leaves);
+    if (hexlify(tree.root) !== r.data.root) {
+      findings.push({ subject, ok: false, failure: "batch-root-mismatch", detail: "the store's records do not rebuild the anchored root" });
+      continue;
+    }
+    findings.push({ subject, ok: true });
+    trees.set(`${nodeId}:${batchId}`, tree);
+    const members = (filter.enterprise ? store.recordsOf(filter.enterprise) : store.recordsInBatch(batchId)).filter(
+      (m) => m.mode === "batched" && m.batchId === batchId,
+    );
+    for (const m of members) records.push({ nodeId, record: m });
+  }
+  for (const { nodeId, record, onChainDigest } of choose(records, opts))
+    findings.push(await checkRecord(c, record, record.batchId ? trees.get(`${nodeId}:${record.batchId}`) : undefined, onChainDigest));
+
+  // query logs: every listed entry is in a committed log; live ones agree with the QueryDesk events
+  const liveQueries = new Map<number, TrailRow[]>();
+  for (const r of rows.filter((x) => x.kind.startsWith("query")))
+    liveQueries.set(r.data.queryId as number, [...(liveQueries.get(r.data.queryId as number) ?? []), r]);
+  const entries: { nodeId: number; seq: number; log: MerkleLog }[] = [];
+  for (const nodeId of stores.existing()) {
+    const store = stores.get(nodeId);
+    if (store.logSize() === 0) continue;
+    const log = MerkleLog.fromLeafHashes(store.logLeafHashes());
+    const latest = await c.queryLog.latestCommitment(nodeId);
+    if (Number(latest.size) > 0 && hexlify(log.root(Number(latest.size))) !== latest.root)
+      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${latest.size} entries do not rebuild the committed root` });
+    for (const e of store.allLogEntries()) {
+      const decoded = decodeLogEntry(e.entry);
+      const row: TrailRow = {
+        kind: "logged-query",
+        block: 0,
+        logIndex: 0,
+        time: decoded.time,
+        txHash: "",
+        enterprise: bytes18ToUscc(decoded.enterprise),
+        institution: decoded.institution,
+        nodes: [nodeId],
+        cities: [manifest.nodes.find((n) => n.nodeId === nodeId)!.city],
+        detail: "",
+        data: {},
+      };
+      if (matches(row, manifest, filter)) entries.push({ nodeId, seq: e.sequence, log });
+    }
+  }
+  for (const { nodeId, seq, log } of choose(entries, opts)) {
+    const store = stores.get(nodeId);
+    const e = store.logEntry(seq)!;
+    const subject = `log entry ${nodeId}#${seq}`;
+    if (hexlify(logEntryLeafHash(e.entry)) !== hexlify(e.leafHash)) {
+      findings.push({ subject, ok: false, failure: "log-entry-hash-mismatch", detail: "the entry's bytes do not hash to its stored leaf" });
+      continue;
+    }
+    const count = Number(await c.queryLog.commitmentCount(nodeId));
+    let index = -1;
+    let size = 0;
+    for (let i = 0; i < count; i++) {
+      const cm = await c.queryLog.commitment(nodeId, i);
+      if (Number(cm.size) > seq) {
+        index = i;
+        size = Number(cm.size);
+        break;
+      }
+    }
+    if (index < 0) {
+      findings.push({ subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" });
+      continue;
+    }
+    try {
+      await c.queryLog.verifyEntry(nodeId, index, seq, e.leafHash, log.inclusionProof(seq, size));
+    } catch (err) {
+      findings.push({ subject, ok: false, failure: "inclusion-proof-rejected", detail: errorName(err, c) });
+      continue;
+    }
+    const d = decodeLogEntry(e.entry);
+    if (d.liveQueryId !== 0n) {
+      const evs = liveQueries.get(Number(d.liveQueryId)) ?? [];
+      const req = evs.find((x) => x.kind === "query");
+      const ful = evs.find((x) => x.kind === "query-fulfilled");
+      const agrees =
+        req !== undefined &&
+        req.enterprise === bytes18ToUscc(d.enterprise) &&
+        req.institution === d.institution &&
+        req.data.purpose === d.purpose &&
+        req.data.categories === d.categories &&
+        req.data.authorizationId === d.authorizationId &&
+        (ful ? reportsDigest(ful.data.reportDigests as string[]) === d.reportsDigest : true);
+      if (!agrees && req !== undefined) {
+        findings.push({ subject, ok: false, failure: "log-entry-disagrees-with-chain", detail: `live query ${d.liveQueryId}` });
+        continue;
+      }
+    }
+    findings.push({ subject, ok: true });
+  }
+  return findings;
+}
+

@@ -1,0 +1,148 @@
+import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Wallet, hexlify, toUtf8Bytes } from "ethers";
+import { contractsOf, type Contracts } from "../src/chain/contracts.js";
+import { collectTrail } from "../src/audit/trail.js";
+import { verifyTrail } from "../src/audit/verify.js";
+import { Purpose } from "../src/consent/authorization.js";
+import { attestRecords, type EncodedRecord } from "../src/ledger/attest.js";
+import { checkReports, liveQuery, registerAuthorization } from "../src/query/live.js";
+import { NodeQueryLog } from "../src/query/querylog.js";
+import { QueryOutcome } from "../src/query/log-entry.js";
+import { NodeStores } from "../src/store/stores.js";
+import { deployedConsortium } from "./helpers/consortium.js";
+import { usccCheckChar } from "./helpers/uscc-tmp.js";
+
+function uscc(division: string, org: string): string {
+  const first17 = `91${division}${org}`;
+  return first17 + usccCheckChar(first17);
+}
+const b18 = (code: string) => hexlify(toUtf8Bytes(code));
+const rec = (enterprise: string, category: number, text: string): EncodedRecord => ({
+  enterprise,
+  category,
+  encoding: toUtf8Bytes(text),
+  recordJson: JSON.stringify({ text }),
+});
+
+describe("audit trail", function () {
+  this.timeout(120_000);
+  let f: Awaited<ReturnType<typeof deployedConsortium>>;
+  let c: Contracts;
+  let stores: NodeStores;
+  let dataDir: string;
+  const HEFEI = uscc("340104", "MA2TXN4K1");
+  const HEFEI_2 = uscc("340111", "MA2TXN4K9");
+  const enterpriseKey = Wallet.createRandom();
+
+  before(async () => {
+    f = await deployedConsortium(4);
+    c = await contractsOf(f.conn, f.manifest);
+    dataDir = mkdtempSync(join(tmpdir(), "yrd-data-"));
+    stores = new NodeStores(dataDir, f.manifest);
+    // hf-1 (node 23) attests live and in a batch; the enterprise binds its signer
+    await attestRecords(c, f.manifest, stores, f.operators, [rec(HEFEI, 1, "basic v1"), rec(HEFEI, 2, "status v1")], { mode: "live" });
+    await attestRecords(c, f.manifest, stores, f.operators, [rec(HEFEI, 3, "financing v1"), rec(HEFEI_2, 3, "other financing")], { mode: "batch" });
+    await c.ledger.connect(f.operators[22]).bindEnterpriseSigner(b18(HEFEI), enterpriseKey.address);
+  });
+  after(() => {
+    stores.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("a cross-city live query: reports check out, the log is committed, and the audit proves it all", async () => {
+    const inst = await f.institutionSigner(1); // sponsored by sh-1, Shanghai
+    const now = Number(await f.conn.networkHelpers.time.latest());
+    const authId = await registerAuthorization(c, f.manifest, inst, enterpriseKey, {
+      enterprise: b18(HEFEI),
+      institution: 1,
+      purpose: Purpose.CreditApproval,
+      categories: (1 << 1) | (1 << 3),
+      notBefore: now - 10,
+      notAfter: now + 86_400,
+      nonce: 1n,
+    });
+    const q = await liveQuery(c, f.manifest, stores, f.operators, inst, {
+      enterprise: b18(HEFEI),
+      categories: (1 << 1) | (1 << 3),
+      purpose: Purpose.CreditApproval,
+      authorizationId: authId,
+    });
+    expect(q.outcome).to.equal(QueryOutcome.Fulfilled);
+    expect(q.servingNode).to.equal(23);
+    expect(q.reports.map((r) => [r.category, r.anchor.mode])).to.deep.equal([
+      [1, "live"],
+      [3, "batch"],
+    ]);
+    const fulfilled = (await c.desk.queryFilter(c.desk.filters.QueryFulfilled(q.queryId)))[0].args.reportDigests;
+    expect((await checkReports(c, q.reports, [...fulfilled])).map((r) => r.result)).to.deep.equal(["valid", "valid"]);
+    const forged = { ...q.reports[0], salt: hexlify(new Uint8Array(32).fill(9)) };
+    expect((await checkReports(c, [forged], [...fulfilled]))[0].result).to.equal("commitment-mismatch");
+
+    const log = new NodeQueryLog(stores.get(23));
+    await log.commit(c.queryLog.connect(f.operators[22]), 23);
+
+    const rows = await collectTrail(f.conn, f.manifest, c, { enterprise: HEFEI });
+    const kinds = rows.map((r) => r.kind);
+    for (const k of ["attestation", "batch", "signer-bound", "authorization", "query", "query-fulfilled", "log-commit"]) expect(kinds).to.include(k);
+    const query = rows.find((r) => r.kind === "query")!;
+    expect(query.data.crossCity).to.equal(true);
+    expect(query.cities).to.include.members(["310000", "340100"]);
+
+    const findings = await verifyTrail(c, f.manifest, stores, rows, { enterprise: HEFEI });
+    expect(findings.filter((x) => !x.ok), JSON.stringify(findings.filter((x) => !x.ok))).to.deep.equal([]);
+    expect(findings.length).to.be.greaterThan(4);
+  });
+
+  describe("a single tampered byte becomes a named failure", () => {
+    async function failuresAfter(tamper: () => void, restore: () => void): Promise<string[]> {
+      tamper();
+      try {
+        const rows = await collectTrail(f.conn, f.manifest, c, {});
+        return (await verifyTrail(c, f.manifest, stores, rows, {})).filter((x) => !x.ok).map((x) => x.failure!);
+      } finally {
+        restore();
+      }
+    }
+    const flip = (table: string, column: string, where: string) => {
+      const db = stores.get(23).db;
+      const row = db.prepare(`SELECT ${column} AS v FROM ${table} WHERE ${where}`).get() as { v: Uint8Array };
+      const original = new Uint8Array(row.v);
+      const changed = new Uint8Array(original);
+      changed[changed.length - 1] ^= 1;
+      return {
+        tamper: () => db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${where}`).run(changed),
+        restore: () => db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${where}`).run(original),
+      };
+    };
+
+    it("in a live record's salt", async () => {
+      const t = flip("records", "salt", "category = 1");
+      expect(await failuresAfter(t.tamper, t.restore)).to.deep.equal(["store-digest-mismatch"]);
+    });
+    it("in a batched record's encoding", async () => {
+      const t = flip("records", "encoding", "category = 3 AND enterprise = '" + HEFEI + "'");
+      expect(await failuresAfter(t.tamper, t.restore)).to.deep.equal(["store-digest-mismatch"]);
+    });
+    it("in a batched record's leaf hash (the batch no longer rebuilds its root)", async () => {
+      const t = flip("records", "leaf_hash", "category = 3 AND enterprise = '" + HEFEI + "'");
+      expect(await failuresAfter(t.tamper, t.restore)).to.deep.equal(["batch-root-mismatch"]);
+    });
+    it("in a query log entry", async () => {
+      const t = flip("query_log", "entry", "sequence = 0");
+      expect(await failuresAfter(t.tamper, t.restore)).to.deep.equal(["log-entry-hash-mismatch"]);
+    });
+    it("in a query log leaf hash (the log no longer rebuilds the committed root)", async () => {
+      const t = flip("query_log", "leaf_hash", "sequence = 0");
+      const failures = await failuresAfter(t.tamper, t.restore);
+      expect(failures).to.include("log-root-mismatch");
+      expect(failures).to.include("log-entry-hash-mismatch");
+    });
+    it("and nothing fails once restored", async () => {
+      const rows = await collectTrail(f.conn, f.manifest, c, {});
+      expect((await verifyTrail(c, f.manifest, stores, rows, {})).filter((x) => !x.ok)).to.deep.equal([]);
+    });
+  });
+});
