@@ -17,6 +17,31 @@ const tasks = [
     .addFlag({ name: "fresh", description: "Deploy anew even if a valid deployment exists" })
     .setAction(() => import("./scripts/deploy.js"))
     .build(),
+  task("attest", "Attest credit records from a JSON or CSV file (live, or in Merkle batches) and write proof files")
+    .addOption({ name: "file", description: "JSON or CSV file of records (see seeds/examples/)", defaultValue: "" })
+    .addOption({ name: "mode", description: "live (one digest per record) or batch (one Merkle root per batch)", defaultValue: "live" })
+    .addOption({ name: "batchSize", description: "Records per transaction (live) or per Merkle batch (batch)", type: ArgumentType.INT, defaultValue: 100 })
+    .addOption({ name: "node", description: "Attest through this node (default: the first active node of each record's city)", defaultValue: "" })
+    .addOption({ name: "out", description: "Folder for the proof files", defaultValue: "proofs" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .setAction(() => import("./scripts/attest.js"))
+    .build(),
+  task("verify-record", "Check a record and its proof file against the chain: valid / superseded / revoked / disputed / not anchored")
+    .addOption({ name: "record", description: "The record file (JSON or CSV)", defaultValue: "" })
+    .addOption({ name: "proof", description: "The proof file written by attest", defaultValue: "" })
+    .addOption({ name: "index", description: "Which record of the file (1-based)", type: ArgumentType.INT, defaultValue: 1 })
+    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .setAction(() => import("./scripts/verify.js"))
+    .build(),
+  task("query", "Run one authorized live query: authorization, request, cross-city service, log commitment, report checks")
+    .addOption({ name: "enterprise", description: "USCC of the enterprise", defaultValue: "" })
+    .addOption({ name: "institution", description: "Querying institution id", type: ArgumentType.INT, defaultValue: 1 })
+    .addOption({ name: "purpose", description: "credit-approval, post-loan, guarantee-review or supply-chain", defaultValue: "credit-approval" })
+    .addOption({ name: "categories", description: "Comma-separated categories", defaultValue: "basic-info,operating-status,financing-mortgage" })
+    .addOption({ name: "enterpriseAccount", description: "Network account index of the enterprise's bound signer", type: ArgumentType.INT, defaultValue: 40 })
+    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .setAction(() => import("./scripts/query.js"))
+    .build(),
   task("audit", "List the audit trail (attestations, authorizations, queries, objections) and optionally prove it against the chain")
     .addOption({ name: "enterprise", description: "Only this enterprise (USCC)", defaultValue: "" })
     .addOption({ name: "institution", description: "Only this institution id", type: ArgumentType.INT, defaultValue: 0 })
@@ -31,7 +56,10 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
     .setAction(() => import("./scripts/audit.js"))
     .build(),
-  task("demo", "Deploy on the in-process chain and walk through the consortium").setAction(() => import("./scripts/demo.js")).build(),
+  task("demo", "The whole story on the in-process chain: consortium, attestations, correction, objection, cross-city query, audit")
+    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .setAction(() => import("./scripts/demo.js"))
+    .build(),
 ];
 
 export default defineConfig({

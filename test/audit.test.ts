@@ -13,7 +13,7 @@ import { NodeQueryLog } from "../src/query/querylog.js";
 import { QueryOutcome } from "../src/query/log-entry.js";
 import { NodeStores } from "../src/store/stores.js";
 import { deployedConsortium } from "./helpers/consortium.js";
-import { usccCheckChar } from "./helpers/uscc-tmp.js";
+import { usccCheckChar } from "../src/uscc.js";
 
 function uscc(division: string, org: string): string {
   const first17 = `91${division}${org}`;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { ZeroHash, hexlify, id, toUtf8Bytes } from "ethers";
 import type { CreditLedger } from "../typechain-types/index.js";
-import { usccCheckChar } from "./helpers/uscc-tmp.js";
+import { usccCheckChar } from "../src/uscc.js";
 import { deployedConsortium } from "./helpers/consortium.js";
 
 const Category = { None: 0, BasicInfo: 1, OperatingStatus: 2, FinancingMortgage: 3 } as const;

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Wallet, ZeroHash, hexlify, id, toUtf8Bytes, type Signer } from "ethers";
 import type { ConsentRegistry, CreditLedger, QueryDesk } from "../typechain-types/index.js";
 import { Purpose, authorizationId, consentDomain, signAuthorization, type Authorization } from "../src/consent/authorization.js";
-import { usccCheckChar } from "./helpers/uscc-tmp.js";
+import { usccCheckChar } from "../src/uscc.js";
 import { deployedConsortium } from "./helpers/consortium.js";
 
 const QueryStatus = { None: 0n, Requested: 1n, Fulfilled: 2n, Denied: 3n, Expired: 4n } as const;

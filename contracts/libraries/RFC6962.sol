@@ -11,6 +11,8 @@ pragma solidity ^0.8.24;
 /// Not for sorted-pair (OpenZeppelin `MerkleProof`) trees: these hashes are domain-separated SHA-256 and a
 /// node's children keep their order. Hashes are `bytes32`; a proof of more than 64 hashes is rejected, which
 /// covers every tree of fewer than 2^64 leaves. Verifiers revert rather than return false, naming the rule.
+/// A proof binds tree heads, not sizes (a head with a wrong size can still pass, e.g. size 3's head claimed as
+/// size 4): only pair a size with the head anchored for that very size.
 library RFC6962 {
     /// @notice The longest proof accepted (enough for any tree of fewer than 2^64 leaves).
     uint256 internal constant MAX_PROOF_LENGTH = 64;

@@ -9,6 +9,7 @@ import type { ChainConnection } from "../chain/connection.js";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
 import { loadSeeds } from "../seeds.js";
+import { homeCity as homeCityOf } from "../uscc.js";
 
 export type TrailKind =
   | "attestation"
@@ -96,7 +97,13 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
     return t;
   };
   const cities = loadSeeds().cities;
-  const homeCity = (uscc: string) => cities.find((city) => uscc.slice(2, 8).startsWith(city.prefix))?.code;
+  const homeCity = (uscc: string) => {
+    try {
+      return homeCityOf(uscc, cities).code;
+    } catch {
+      return undefined; // the chain only holds codes of connected cities; be lenient when reading
+    }
+  };
   const push = async (ev: Log, kind: TrailKind, r: Omit<TrailRow, "kind" | "block" | "logIndex" | "time" | "txHash">) => {
     rows.push({ kind, block: ev.blockNumber, logIndex: ev.index, time: await timeOf(ev.blockNumber), txHash: ev.transactionHash, ...r });
   };

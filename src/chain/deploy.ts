@@ -80,7 +80,7 @@ export function institutionKinds(mix: InstitutionMix, count: number): Institutio
 }
 
 /** The institutions a fresh deployment registers, in id order. */
-export function planInstitutions(seeds: Seeds, count: number): (Omit<ManifestInstitution, "signer"> & { name: string; index: number })[] {
+export function planInstitutions(seeds: Seeds, count: number): (Omit<ManifestInstitution, "signer" | "keyIndex"> & { name: string; index: number })[] {
   const kinds = institutionKinds(seeds.institutions, count);
   return kinds.map((kind, i) => {
     const sponsorNodeId = (i % seeds.nodes.length) + 1;
@@ -198,7 +198,7 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
       const firstId = Number(await asNode.multiRegisterInstitutions.staticCall(chunk.map(toRequest)));
       await (await asNode.multiRegisterInstitutions(chunk.map(toRequest))).wait();
       chunk.forEach((p, k) =>
-        registered.push({ institutionId: firstId + k, sponsorNodeId: nodeId, kind: p.kind, signer: p.signer, nameDigest: p.nameDigest }),
+        registered.push({ institutionId: firstId + k, sponsorNodeId: nodeId, kind: p.kind, signer: p.signer, nameDigest: p.nameDigest, keyIndex: p.index }),
       );
     }
   }

@@ -31,6 +31,8 @@ export interface ManifestInstitution {
   kind: string;
   signer: string;
   nameDigest: string;
+  /** Index of the institution's derived key (`institutionWallet(keyIndex)`). */
+  keyIndex: number;
 }
 
 export interface Manifest {

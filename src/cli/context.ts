@@ -6,7 +6,8 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { roles } from "../chain/accounts.js";
+import type { Wallet } from "ethers";
+import { institutionWallet, roles } from "../chain/accounts.js";
 import type { ChainConnection } from "../chain/connection.js";
 import { contractsOf, type Contracts } from "../chain/contracts.js";
 import { deployConsortium } from "../chain/deploy.js";
@@ -21,9 +22,24 @@ export interface CliContext {
   stores: NodeStores;
   operators: HardhatEthersSigner[];
   regulator: HardhatEthersSigner;
+  deployer: HardhatEthersSigner;
   /** True when the chain lives only in this process. */
   ephemeral: boolean;
 }
+
+/** The key of institution `id` on this deployment, funded by the deployer if it has no ether to pay for gas. */
+export async function institutionSigner(ctx: CliContext, id: number): Promise<Wallet> {
+  const inst = ctx.manifest.institutions.find((i) => i.institutionId === id);
+  if (!inst) throw new Error(`unknown institution ${id}: this deployment has institutions 1-${ctx.manifest.institutions.length}`);
+  const w = institutionWallet(inst.keyIndex).connect(ctx.conn.ethers.provider);
+  if (w.address !== inst.signer) throw new Error(`institution ${id}'s key does not match the manifest (another YRD_INSTITUTION_KEY_SEED?)`);
+  if ((await ctx.conn.ethers.provider.getBalance(w.address)) < INSTITUTION_GAS_FLOOR)
+    await (await ctx.deployer.sendTransaction({ to: w.address, value: INSTITUTION_GAS_TOPUP })).wait();
+  return w;
+}
+
+export const INSTITUTION_GAS_FLOOR = 10n ** 17n;
+export const INSTITUTION_GAS_TOPUP = 10n ** 18n;
 
 export async function openContext(hre: HardhatRuntimeEnvironment, dataDir: string = DEFAULT_DATA_DIR, log: (l: string) => void = () => {}): Promise<CliContext> {
   const conn = await hre.network.create();
@@ -47,6 +63,7 @@ export async function openContext(hre: HardhatRuntimeEnvironment, dataDir: strin
     stores,
     operators: r.operators,
     regulator: r.regulator,
+    deployer: r.deployer,
     ephemeral,
   };
 }

@@ -11,6 +11,7 @@ import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
 import { StandardTree } from "../merkle/standard.js";
 import { loadSeeds, type City } from "../seeds.js";
+import { homeCity } from "../uscc.js";
 import type { NodeStores } from "../store/stores.js";
 import { fastRecordDigest, fastRecordLeaf, usccBytes } from "./leaf.js";
 
@@ -21,6 +22,8 @@ export interface EncodedRecord {
   category: number;
   encoding: Uint8Array;
   recordJson: string;
+  /** Basic info only: the account that signs for the enterprise, bound on chain with the attestation. */
+  signer?: string;
 }
 
 export interface AttestedRecord {
@@ -48,14 +51,6 @@ export interface AttestOptions {
 
 export const DEFAULT_LIVE_CHUNK = 100;
 export const DEFAULT_BATCH_SIZE = 1000;
-
-/** The connected city of a USCC, from characters 3-8 and the seeded prefixes; throws for other cities. */
-export function homeCityOf(uscc: string, cities: readonly City[] = loadSeeds().cities): City {
-  const division = uscc.slice(2, 8);
-  const city = cities.find((c) => division.startsWith(c.prefix));
-  if (!city) throw new Error(`USCC ${uscc}: division code ${division} is not in a connected city`);
-  return city;
-}
 
 async function attestingNode(c: Contracts, manifest: Manifest, city: City, requested?: number): Promise<number> {
   if (requested !== undefined) {
@@ -97,7 +92,7 @@ export async function attestRecords(
   const cities = loadSeeds().cities;
   const groups = new Map<number, EncodedRecord[]>();
   for (const it of items) {
-    const nodeId = await attestingNode(c, manifest, homeCityOf(it.enterprise, cities), opts.nodeId);
+    const nodeId = await attestingNode(c, manifest, homeCity(it.enterprise, cities), opts.nodeId);
     groups.set(nodeId, [...(groups.get(nodeId) ?? []), it]);
   }
   const out: AttestedRecord[] = [];
@@ -162,5 +157,19 @@ export async function attestRecords(
       }
     }
   }
+  for (const [nodeId, group] of groups) await bindSigners(c, operators[nodeId - 1], group);
   return out;
+}
+
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
+
+/** Binds the signers named in basic-info records, where the chain does not have them bound already. */
+async function bindSigners(c: Contracts, operator: Signer, items: readonly EncodedRecord[]): Promise<void> {
+  const latest = new Map<string, string>();
+  for (const it of items) if (it.signer && it.signer !== ZERO_ADDRESS) latest.set(it.enterprise, it.signer);
+  for (const [enterprise, signer] of latest) {
+    const e18 = hexlify(usccBytes(enterprise));
+    if ((await c.ledger.enterpriseSigner(e18)).toLowerCase() !== signer.toLowerCase())
+      await (await c.ledger.connect(operator).bindEnterpriseSigner(e18, signer)).wait();
+  }
 }

@@ -7,7 +7,8 @@
  * Verification follows transparency-dev/merkle (`proof/verify.go`), whose test vectors it passes: a proof
  * is a list of 32-byte hashes, ordered from the leaf (or the smaller tree) towards the root. Verifiers
  * throw a `ProofError` naming the broken rule; its `rule` is the Solidity custom error without the
- * `RFC6962` prefix, so the two sides can be compared case by case.
+ * `RFC6962` prefix, so the two sides can be compared case by case. A proof binds tree heads, not sizes (the
+ * head of 3 leaves with its proof also passes as "size 4"): pair a size only with the head recorded for it.
  *
  * Generation here is the plain recursive definition, O(n) per call: the reference that `MerkleLog` is
  * tested against, and enough for batches. Use `MerkleLog` for a growing log.

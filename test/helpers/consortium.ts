@@ -21,9 +21,10 @@ export async function deployedConsortium(institutions = 4) {
   const operators = signers.slice(2, 2 + manifest.nodes.length);
   /** Accounts with no role, for outsiders and new members. */
   const spare = signers.slice(2 + manifest.nodes.length);
-  /** A funded institution signer (its key is derived, so it starts with no ether). */
-  async function institutionSigner(index: number) {
-    const w = institutionWallet(index).connect(conn.ethers.provider);
+  /** A funded signer of institution `id` (its key is derived, so it starts with no ether). */
+  async function institutionSigner(id: number) {
+    const inst = manifest.institutions.find((i) => i.institutionId === id)!;
+    const w = institutionWallet(inst.keyIndex).connect(conn.ethers.provider);
     await conn.networkHelpers.setBalance(w.address, 10n ** 20n);
     return w;
   }

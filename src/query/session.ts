@@ -1,0 +1,53 @@
+/** One live query as a user runs it: authorize, request, serve, commit the serving node's log, check reports. */
+import { hexlify, randomBytes, type Signer } from "ethers";
+import type { CliContext } from "../cli/context.js";
+import { Purpose } from "../consent/authorization.js";
+import { usccBytes } from "../ledger/leaf.js";
+import { checkReports, liveQuery, registerAuthorization, type LiveQueryResult, type ReportCheck } from "./live.js";
+import { NodeQueryLog } from "./querylog.js";
+import type { StoredCommitment } from "../store/nodeStore.js";
+
+const PURPOSES: Record<string, Purpose> = {
+  "credit-approval": Purpose.CreditApproval,
+  "post-loan": Purpose.PostLoanManagement,
+  "guarantee-review": Purpose.GuaranteeReview,
+  "supply-chain": Purpose.SupplyChainFinance,
+};
+
+export function parsePurpose(v: string): Purpose {
+  const p = PURPOSES[v];
+  if (!p) throw new Error(`--purpose must be one of ${Object.keys(PURPOSES).join(", ")}, not "${v}"`);
+  return p;
+}
+
+export const AUTHORIZATION_DAYS = 30;
+
+export async function runLiveQuery(
+  ctx: CliContext,
+  institution: Signer,
+  enterpriseSigner: Signer,
+  q: { enterprise: string; institution: number; purpose: Purpose; categories: number },
+): Promise<{ authorizationId: string; result: LiveQueryResult; checks: ReportCheck[]; commitment?: StoredCommitment }> {
+  const e18 = hexlify(usccBytes(q.enterprise));
+  const now = (await ctx.conn.ethers.provider.getBlock("latest"))!.timestamp;
+  const authorizationId = await registerAuthorization(ctx.contracts, ctx.manifest, institution, enterpriseSigner, {
+    enterprise: e18,
+    institution: q.institution,
+    purpose: q.purpose,
+    categories: q.categories,
+    notBefore: now - 60,
+    notAfter: now + AUTHORIZATION_DAYS * 86_400,
+    nonce: BigInt(hexlify(randomBytes(16))),
+  });
+  const result = await liveQuery(ctx.contracts, ctx.manifest, ctx.stores, ctx.operators, institution, {
+    enterprise: e18,
+    categories: q.categories,
+    purpose: q.purpose,
+    authorizationId,
+  });
+  const log = new NodeQueryLog(ctx.stores.get(result.servingNode));
+  const commitment = await log.commit(ctx.contracts.queryLog.connect(ctx.operators[result.servingNode - 1]), result.servingNode);
+  const fulfilled = await ctx.contracts.desk.queryFilter(ctx.contracts.desk.filters.QueryFulfilled(result.queryId));
+  const checks = await checkReports(ctx.contracts, result.reports, fulfilled.length ? [...fulfilled[0].args.reportDigests] : []);
+  return { authorizationId, result, checks, commitment };
+}
