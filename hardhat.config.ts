@@ -56,6 +56,11 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
     .setAction(() => import("./scripts/audit.js"))
     .build(),
+  task("bench", "Run the benchmarks and write JSON and markdown under bench/results/")
+    .addOption({ name: "only", description: "Comma-separated subset: gas, replay", defaultValue: "" })
+    .addOption({ name: "out", description: "Output folder", defaultValue: "bench/results" })
+    .setAction(() => import("./scripts/bench.js"))
+    .build(),
   task("demo", "The whole story on the in-process chain: consortium, attestations, correction, objection, cross-city query, audit")
     .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
     .setAction(() => import("./scripts/demo.js"))
