@@ -56,8 +56,22 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
     .setAction(() => import("./scripts/audit.js"))
     .build(),
+  task("replay", "Replay a year of YRD volume (2024 totals at --scale 1): deterministic, resumable, with a JSON report")
+    .addOption({ name: "scale", description: "Share of the 2024 volume, in (0, 1]", defaultValue: "0.001" })
+    .addOption({ name: "mode", description: "bulk (Merkle batches and log commitments) or live (one transaction per step)", defaultValue: "bulk" })
+    .addOption({ name: "seed", description: "Workload seed: same seed, same roots", defaultValue: "yrd-2024" })
+    .addOption({ name: "batchSize", description: "Enterprises per Merkle chunk (each chunk anchors one batch per category)", type: ArgumentType.INT, defaultValue: 10000 })
+    .addOption({ name: "workers", description: "Worker threads for record hashing (0 = main thread)", type: ArgumentType.INT, defaultValue: 2 })
+    .addOption({ name: "dataDir", description: "Folder of the node stores and the replay state", defaultValue: "data" })
+    .addOption({ name: "refusedShare", description: "Share of refused query attempts (default from seeds/workload-2024.json)", defaultValue: "" })
+    .addOption({ name: "out", description: "Folder of the JSON report", defaultValue: "bench/results" })
+    .addFlag({ name: "resume", description: "Continue an interrupted replay from its last checkpoint" })
+    .setAction(() => import("./scripts/replay.js"))
+    .build(),
   task("bench", "Run the benchmarks and write JSON and markdown under bench/results/")
     .addOption({ name: "only", description: "Comma-separated subset: gas, replay", defaultValue: "" })
+    .addOption({ name: "scales", description: "Scales of the bulk replay benchmark", defaultValue: "0.001,0.01,0.1,1" })
+    .addOption({ name: "liveScale", description: "Scale of the live replay benchmark", defaultValue: "0.0002" })
     .addOption({ name: "out", description: "Output folder", defaultValue: "bench/results" })
     .setAction(() => import("./scripts/bench.js"))
     .build(),

@@ -6,6 +6,7 @@ import { verifyTrail } from "../src/audit/verify.js";
 import { openContext } from "../src/cli/context.js";
 import { runCli } from "../src/cli/run.js";
 import { parseDate, samplePicker } from "../src/cli/args.js";
+import { proveReplaySample, replayStateIn } from "../src/replay/prove.js";
 
 interface Args {
   enterprise: string;
@@ -34,12 +35,16 @@ export default async function audit(args: Args, hre: HardhatRuntimeEnvironment):
       to: args.to ? parseDate(args.to, "--to", true) : undefined,
     };
     const rows = await collectTrail(ctx.conn, ctx.manifest, ctx.contracts, filter);
-    const findings = args.verify
+    let findings = args.verify
       ? await verifyTrail(ctx.contracts, ctx.manifest, ctx.stores, rows, filter, {
           sample: args.sample > 0 ? args.sample : undefined,
           pick: samplePicker(args.seed),
         })
       : undefined;
+    // after a replay, the sample also proves replayed records and queries, regenerated from the replay's seed
+    const replayed = replayStateIn(args.dataDir, ctx.manifest);
+    if (findings && replayed && args.sample > 0)
+      findings = [...findings, ...(await proveReplaySample(ctx.contracts, ctx.manifest, args.dataDir, replayed, args.sample, args.seed))];
     console.log(renderAudit(rows, findings, format));
     ctx.stores.close();
     if (findings?.some((f) => !f.ok)) process.exitCode = 2;

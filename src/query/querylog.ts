@@ -13,8 +13,12 @@ import { encodeLogEntry, logEntryLeafHash, type QueryLogEntry } from "./log-entr
 export class NodeQueryLog {
   readonly log: MerkleLog;
 
-  constructor(readonly store: NodeStore) {
-    this.log = MerkleLog.fromLeafHashes(store.logLeafHashes());
+  /** `log`: the tree of the node's entries when they are kept elsewhere than the store's query_log table (a replay). */
+  constructor(
+    readonly store: NodeStore,
+    log?: MerkleLog,
+  ) {
+    this.log = log ?? MerkleLog.fromLeafHashes(store.logLeafHashes());
   }
 
   get size(): number {

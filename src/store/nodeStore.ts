@@ -179,7 +179,8 @@ export class NodeStore {
     this.db.close();
   }
 
-  private stmt(sql: string): StatementSync {
+  /** A prepared statement, cached: node:sqlite statements hold native memory the garbage collector does not see. */
+  stmt(sql: string): StatementSync {
     return (this.stmts[sql] ??= this.db.prepare(sql));
   }
 

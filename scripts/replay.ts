@@ -1,0 +1,44 @@
+/** `npx hardhat replay [--scale S] [--mode bulk|live] [--seed X] [--batch-size N] [--workers W] [--data-dir D] [--resume]`. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { runCli } from "../src/cli/run.js";
+import { replaySummary } from "../src/replay/summary.js";
+import { replay } from "../src/replay/replay.js";
+
+interface Args {
+  scale: string;
+  mode: string;
+  seed: string;
+  batchSize: number;
+  workers: number;
+  dataDir: string;
+  resume: boolean;
+  refusedShare: string;
+  out: string;
+}
+
+export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await runCli(async () => {
+    const scale = Number(args.scale);
+    if (!Number.isFinite(scale)) throw new Error(`--scale must be a number in (0, 1], not "${args.scale}"`);
+    const conn = await hre.network.create();
+    const report = await replay(conn, {
+      scale,
+      mode: args.mode as "bulk" | "live",
+      seed: args.seed,
+      batchSize: args.batchSize,
+      workers: args.workers,
+      dataDir: args.dataDir,
+      resume: args.resume,
+      refusedShare: args.refusedShare === "" ? undefined : Number(args.refusedShare),
+      log: (l) => console.error(l),
+    });
+    console.log(replaySummary(report));
+    mkdirSync(args.out, { recursive: true });
+    const file = join(args.out, `replay-${report.options.mode}-${scale}-${report.network}.json`);
+    writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    console.log(`\nreport written to ${file}`);
+    if (!report.countsMatchTargets) process.exitCode = 2;
+  });
+}
