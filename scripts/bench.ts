@@ -51,7 +51,7 @@ export default async function bench(args: { only: string; out: string; scales: s
         const lat = r.phases.find((p) => p.latencyMs)?.latencyMs;
         rows.push([
           r.options.mode,
-          r.options.scale,
+          String(r.options.scale),
           Number(seconds.toFixed(1)),
           r.counts.records,
           Math.round(r.counts.records / r.phases[0].seconds),

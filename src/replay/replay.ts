@@ -9,8 +9,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { hexlify, keccak256, type Signer } from "ethers";
-import { roles } from "../chain/accounts.js";
+import { hexlify, keccak256, toUtf8Bytes, type Signer } from "ethers";
+import { institutionWallet, roles } from "../chain/accounts.js";
 import type { ChainConnection } from "../chain/connection.js";
 import { contractsOf, type Contracts } from "../chain/contracts.js";
 import { deployConsortium } from "../chain/deploy.js";
@@ -242,6 +242,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
       phases.push(await recordsPhase(ctx, popInit, targets));
       phases.push(await queriesPhase(ctx, targets, refusedShare));
     }
+    phases.push(await objectionsPhase(ctx));
     completed = true;
   } finally {
     ctx.stores.close();
@@ -462,6 +463,42 @@ async function queriesPhase(ctx: Ctx, targets: Targets, refusedShare: number): P
   return { phase: "queries", seconds, items: plan.served + plan.refused, itemsPerSecond: (plan.served + plan.refused) / seconds, transactions: txs, transactionsPerSecond: txs / seconds, gas };
 }
 
+// ------------------------------------------------------------------ objections
+
+/**
+ * The year's objections (异议): institutions object to the operating-status records of a small share of
+ * enterprises, one live transaction each in both modes (they are few: 463 at scale 1). In enterprise order;
+ * the ledger's objection count tells a resumed run how many were already filed.
+ */
+async function objectionsPhase(ctx: Ctx): Promise<PhaseMetrics> {
+  const started = performance.now();
+  const list: { city: number; i: number }[] = [];
+  for (let c = 0; c < ctx.pop.counts.length; c++) for (let i = 0; i < ctx.pop.counts[c]; i++) if (ctx.pop.hasObjection(c, i)) list.push({ city: c, i });
+  const filed = Number(await ctx.c.ledger.objectionCount());
+  const deployer = (await ctx.conn.ethers.getSigners())[0];
+  const funded = new Set<number>();
+  let txs = 0;
+  let gas = 0;
+  for (let k = filed; k < list.length; k++) {
+    const { city, i } = list[k];
+    const code = ctx.pop.code(city, i);
+    const institutionId = 1 + (k % ctx.manifest.institutions.length);
+    const inst = institutionWallet(ctx.manifest.institutions[institutionId - 1].keyIndex).connect(ctx.conn.ethers.provider);
+    if (!funded.has(institutionId) && (await ctx.conn.ethers.provider.getBalance(inst.address)) < 10n ** 17n)
+      await (await deployer.sendTransaction({ to: inst.address, value: 10n ** 18n })).wait();
+    funded.add(institutionId);
+    const version = ctx.pop.isCorrected(city, i) ? 2 : 1;
+    tick(ctx);
+    const receipt = (await (await ctx.c.ledger.connect(inst).fileObjection(hexlify(usccBytes(code)), Category.OperatingStatus, version, keccak256(toUtf8Bytes(`objection ${k}: operating status disputed`)))).wait())!;
+    txs++;
+    gas += Number(receipt.gasUsed);
+  }
+  ctx.state.objectionsDone = true;
+  writeState(ctx.dir, ctx.state);
+  const seconds = (performance.now() - started) / 1000;
+  return { phase: "objections", seconds, items: list.length, itemsPerSecond: list.length / seconds, transactions: txs, transactionsPerSecond: txs / seconds, gas };
+}
+
 // ------------------------------------------------------------------ report
 
 function buildReport(ctx: Ctx, targets: Targets, phases: PhaseMetrics[], completed: boolean, refusedShare: number): ReplayReport {
@@ -511,6 +548,7 @@ function buildReport(ctx: Ctx, targets: Targets, phases: PhaseMetrics[], complet
     refusedAttempts: refused,
     reports,
     logEntries: roots.reduce((a, r) => a + r.logSize, 0),
+    objections: phases.find((p) => p.phase === "objections")?.items ?? 0,
     institutions: ctx.manifest.institutions.length,
   };
   const rssMB = Math.round(process.resourceUsage().maxRSS / 1024);

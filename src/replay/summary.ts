@@ -17,6 +17,7 @@ export function replaySummary(r: ReplayReport): string {
       ["records attested", "", r.counts.records],
       ["refused attempts", "", r.counts.refusedAttempts],
       ["query-log entries", "", r.counts.logEntries],
+      ["objections", "", r.counts.objections],
     ],
   );
   const roots = formatTable(["node", "batches", "batch roots digest", "log size", "log root"], r.roots.map((n) => [n.node, n.batches, n.batchRootsDigest.slice(0, 18) + "…", n.logSize, n.logRoot.slice(0, 18) + "…"]));
