@@ -13,13 +13,8 @@ import { NodeQueryLog } from "../src/query/querylog.js";
 import { QueryOutcome } from "../src/query/log-entry.js";
 import { NodeStores } from "../src/store/stores.js";
 import { deployedConsortium } from "./helpers/consortium.js";
-import { usccCheckChar } from "../src/uscc.js";
+import { b18, uscc } from "./helpers/codes.js";
 
-function uscc(division: string, org: string): string {
-  const first17 = `91${division}${org}`;
-  return first17 + usccCheckChar(first17);
-}
-const b18 = (code: string) => hexlify(toUtf8Bytes(code));
 const rec = (enterprise: string, category: number, text: string): EncodedRecord => ({
   enterprise,
   category,

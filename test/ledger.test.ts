@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { ZeroHash, hexlify, id, toUtf8Bytes } from "ethers";
+import { ZeroHash, hexlify, id } from "ethers";
 import type { CreditLedger } from "../typechain-types/index.js";
-import { usccCheckChar } from "../src/uscc.js";
+import { b18, uscc } from "./helpers/codes.js";
 import { deployedConsortium } from "./helpers/consortium.js";
 
 const Category = { None: 0, BasicInfo: 1, OperatingStatus: 2, FinancingMortgage: 3 } as const;
@@ -11,12 +11,6 @@ const Outcome = { None: 0, Open: 1, Corrected: 2, Rejected: 3, Unconfirmed: 4 } 
 const ENCODING = ["bytes18", "uint8", "uint32", "bytes32"];
 const DAY = 86_400;
 
-/** A valid USCC: authority 9, type 1, the given division code, a 9-character organization code. */
-function uscc(division: string, org: string): string {
-  const first17 = `91${division}${org}`;
-  return first17 + usccCheckChar(first17);
-}
-const b18 = (code: string) => hexlify(toUtf8Bytes(code));
 
 describe("CreditLedger", function () {
   let f: Awaited<ReturnType<typeof deployedConsortium>>;

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { Wallet, ZeroHash, hexlify, id, toUtf8Bytes, type Signer } from "ethers";
+import { Wallet, ZeroHash, id, type Signer } from "ethers";
 import type { ConsentRegistry, CreditLedger, QueryDesk } from "../typechain-types/index.js";
 import { Purpose, authorizationId, consentDomain, signAuthorization, type Authorization } from "../src/consent/authorization.js";
-import { usccCheckChar } from "../src/uscc.js";
+import { b18, uscc } from "./helpers/codes.js";
 import { deployedConsortium } from "./helpers/consortium.js";
 
 const QueryStatus = { None: 0n, Requested: 1n, Fulfilled: 2n, Denied: 3n, Expired: 4n } as const;
@@ -11,11 +11,6 @@ const STATUS = 1 << 2;
 const FINANCING = 1 << 3;
 const HOUR = 3600;
 
-function uscc(division: string, org: string): string {
-  const first17 = `91${division}${org}`;
-  return first17 + usccCheckChar(first17);
-}
-const b18 = (code: string) => hexlify(toUtf8Bytes(code));
 
 describe("authorized queries", function () {
   let f: Awaited<ReturnType<typeof deployedConsortium>>;

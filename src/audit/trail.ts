@@ -4,7 +4,8 @@
  * enterprise, institution, node, city and time. Entries of the nodes' query logs (queries that exist only
  * in the logs) come from the node stores and are proven against the committed roots by `verify.ts`.
  */
-import { hexlify, toUtf8Bytes, toUtf8String, type EventLog, type Log } from "ethers";
+import { hexlify, toUtf8String, type EventLog, type Log } from "ethers";
+import { usccBytes } from "../ledger/leaf.js";
 import type { ChainConnection } from "../chain/connection.js";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
@@ -62,8 +63,9 @@ export interface TrailFilter {
 export const CATEGORY_NAMES = ["none", "basic-info", "operating-status", "financing-mortgage"];
 export const PURPOSE_LABELS = ["none", "credit-approval", "post-loan", "guarantee-review", "supply-chain"];
 
+/** A USCC as the contracts take it: 0x-hex of its 18 ASCII bytes. */
 export function usccToBytes18(code: string): string {
-  return hexlify(toUtf8Bytes(code));
+  return hexlify(usccBytes(code));
 }
 
 export function bytes18ToUscc(b: string): string {
