@@ -422,9 +422,7 @@ async function queriesPhase(ctx: Ctx, targets: Targets, refusedShare: number): P
   for (const n of ctx.manifest.nodes) {
     const store = ctx.stores.get(n.nodeId);
     const rs = new ReplayStore(store);
-    const leaves = rs.logLeaves();
-    const log = new MerkleLog();
-    for (let i = 0; i < leaves.length; i += 32) log.append(leaves.subarray(i, i + 32));
+    const log = MerkleLog.importLeafHashes(rs.logLeaves());
     logs.set(n.nodeId, { rs, log, q: new NodeQueryLog(store, log) });
   }
   let gas = 0;
