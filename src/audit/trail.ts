@@ -5,7 +5,9 @@
  * in the logs) come from the node stores and are proven against the committed roots by `verify.ts`.
  */
 import { hexlify, toUtf8String, type EventLog, type Log } from "ethers";
+import { PURPOSE_SLUGS, type Purpose } from "../consent/authorization.js";
 import { usccBytes } from "../ledger/leaf.js";
+import { CATEGORY_SLUGS, type Category } from "../records/categories.js";
 import type { ChainConnection } from "../chain/connection.js";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
@@ -60,8 +62,8 @@ export interface TrailFilter {
   to?: number;
 }
 
-export const CATEGORY_NAMES = ["none", "basic-info", "operating-status", "financing-mortgage"];
-export const PURPOSE_LABELS = ["none", "credit-approval", "post-loan", "guarantee-review", "supply-chain"];
+const categoryName = (c: unknown) => CATEGORY_SLUGS[Number(c) as Category] ?? `category ${c}`;
+const purposeName = (p: unknown) => PURPOSE_SLUGS[Number(p) as Purpose] ?? `purpose ${p}`;
 
 /** A USCC as the contracts take it: 0x-hex of its 18 ASCII bytes. */
 export function usccToBytes18(code: string): string {
@@ -120,7 +122,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
       enterprise: u,
       nodes: [node],
       cities: cityOf([node]),
-      detail: `${CATEGORY_NAMES[Number(e.args.category)]} v${e.args.version} digest ${String(e.args.digest).slice(0, 10)}…`,
+      detail: `${categoryName(e.args.category)} v${e.args.version} digest ${String(e.args.digest).slice(0, 10)}…`,
       data: { category: Number(e.args.category), version: Number(e.args.version), digest: e.args.digest },
     });
   }
@@ -129,7 +131,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
     await push(e, "batch", {
       nodes: [node],
       cities: cityOf([node]),
-      detail: `batch ${e.args.batchId}: ${e.args.count} ${CATEGORY_NAMES[Number(e.args.category)]} records, root ${String(e.args.root).slice(0, 10)}…`,
+      detail: `batch ${e.args.batchId}: ${e.args.count} ${categoryName(e.args.category)} records, root ${String(e.args.root).slice(0, 10)}…`,
       data: { batchId: Number(e.args.batchId), root: e.args.root, count: Number(e.args.count), category: Number(e.args.category) },
     });
   }
@@ -139,7 +141,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
       enterprise: bytes18ToUscc(e.args.enterprise),
       nodes: [node],
       cities: cityOf([node]),
-      detail: `${CATEGORY_NAMES[Number(e.args.category)]} v${e.args.previousVersion} → v${e.args.version}`,
+      detail: `${categoryName(e.args.category)} v${e.args.previousVersion} → v${e.args.version}`,
       data: { category: Number(e.args.category), version: Number(e.args.version) },
     });
   }
@@ -149,7 +151,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
       enterprise: bytes18ToUscc(e.args.enterprise),
       nodes: [node],
       cities: cityOf([node]),
-      detail: `${CATEGORY_NAMES[Number(e.args.category)]} v${e.args.version} revoked, reason ${e.args.reason}`,
+      detail: `${categoryName(e.args.category)} v${e.args.version} revoked, reason ${e.args.reason}`,
       data: { category: Number(e.args.category), version: Number(e.args.version), reason: Number(e.args.reason) },
     });
   }
@@ -171,7 +173,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
       institution: inst?.institutionId,
       nodes: [],
       cities: cityOf([], [homeCity(u)]),
-      detail: `objection ${e.args.objectionId} to ${CATEGORY_NAMES[Number(e.args.category)]} v${e.args.version} by ${inst ? `institution ${inst.institutionId}` : "the enterprise"}, due ${new Date(Number(e.args.deadline) * 1000).toISOString().slice(0, 10)}`,
+      detail: `objection ${e.args.objectionId} to ${categoryName(e.args.category)} v${e.args.version} by ${inst ? `institution ${inst.institutionId}` : "the enterprise"}, due ${new Date(Number(e.args.deadline) * 1000).toISOString().slice(0, 10)}`,
       data: { objectionId: Number(e.args.objectionId), category: Number(e.args.category), version: Number(e.args.version) },
     });
   }
@@ -200,7 +202,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
       institution: inst,
       nodes: sponsor ? [sponsor] : [],
       cities: cityOf(sponsor ? [sponsor] : [], [homeCity(u)]),
-      detail: `authorization ${String(e.args.authorizationId).slice(0, 10)}… for institution ${inst}, ${PURPOSE_LABELS[Number(e.args.purpose)]}, categories 0x${Number(e.args.categories).toString(16)}, ${new Date(Number(e.args.notBefore) * 1000).toISOString().slice(0, 10)} to ${new Date(Number(e.args.notAfter) * 1000).toISOString().slice(0, 10)}`,
+      detail: `authorization ${String(e.args.authorizationId).slice(0, 10)}… for institution ${inst}, ${purposeName(e.args.purpose)}, categories 0x${Number(e.args.categories).toString(16)}, ${new Date(Number(e.args.notBefore) * 1000).toISOString().slice(0, 10)} to ${new Date(Number(e.args.notAfter) * 1000).toISOString().slice(0, 10)}`,
       data: {
         authorizationId: e.args.authorizationId,
         enterprise: e.args.enterprise,
@@ -235,7 +237,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
     queries.set(Number(e.args.queryId), q);
     await push(e, "query", {
       ...q,
-      detail: `query ${e.args.queryId} by institution ${inst} (node ${requester}) for ${PURPOSE_LABELS[Number(e.args.purpose)]}, served in city ${serving}${e.args.crossCity ? " (cross-city)" : ""}`,
+      detail: `query ${e.args.queryId} by institution ${inst} (node ${requester}) for ${purposeName(e.args.purpose)}, served in city ${serving}${e.args.crossCity ? " (cross-city)" : ""}`,
       data: {
         queryId: Number(e.args.queryId),
         purpose: Number(e.args.purpose),

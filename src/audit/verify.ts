@@ -7,6 +7,7 @@ import { hexlify, type TypedDataDomain } from "ethers";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
 import { authorizationId, consentDomain } from "../consent/authorization.js";
+import { recordStatusName } from "../ledger/status.js";
 import { fastRecordDigest, fastRecordLeaf, usccBytes } from "../ledger/leaf.js";
 import { MerkleLog } from "../merkle/log.js";
 import { StandardTree } from "../merkle/standard.js";
@@ -32,7 +33,6 @@ export interface VerifyOptions {
   pick?: (n: number, k: number) => number[];
 }
 
-const STATUS = ["not-anchored", "valid", "disputed", "superseded", "revoked", "undeclared", "wrong-city"];
 
 function errorName(e: unknown, c: Contracts): string {
   const data = (e as { data?: string }).data;
@@ -68,7 +68,7 @@ async function checkRecord(c: Contracts, r: StoredRecord, tree: StandardTree | u
     return fail("record-not-anchored", `mode ${r.mode}`);
   }
   if (status === 0n) return fail("not-anchored", "the chain does not accept the record's digest or proof");
-  return { subject, ok: true, detail: STATUS[Number(status)] };
+  return { subject, ok: true, detail: recordStatusName(status) };
 }
 
 function choose<T>(items: T[], opts: VerifyOptions): T[] {

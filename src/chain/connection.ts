@@ -5,3 +5,8 @@ export interface ChainConnection {
   ethers: HardhatEthers;
   networkName: string;
 }
+
+/** Whether the connection is to Hardhat's in-process chain, which is gone when the process ends. */
+export function isInProcess(conn: ChainConnection): boolean {
+  return (conn as unknown as { networkConfig?: { type?: string } }).networkConfig?.type === "edr-simulated";
+}

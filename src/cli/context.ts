@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { Wallet } from "ethers";
 import { institutionWallet, roles } from "../chain/accounts.js";
-import type { ChainConnection } from "../chain/connection.js";
+import { isInProcess, type ChainConnection } from "../chain/connection.js";
 import { contractsOf, type Contracts } from "../chain/contracts.js";
 import { deployConsortium } from "../chain/deploy.js";
 import { manifestPath, requireManifest, type Manifest } from "../chain/manifest.js";
@@ -43,7 +43,7 @@ export const INSTITUTION_GAS_TOPUP = 10n ** 18n;
 
 export async function openContext(hre: HardhatRuntimeEnvironment, dataDir: string = DEFAULT_DATA_DIR, log: (l: string) => void = () => {}): Promise<CliContext> {
   const conn = await hre.network.create();
-  const ephemeral = (conn as unknown as { networkConfig?: { type?: string } }).networkConfig?.type === "edr-simulated";
+  const ephemeral = isInProcess(conn);
   let manifest: Manifest;
   if (ephemeral) {
     log(`network ${conn.networkName} is the in-process chain: deploying a fresh consortium for this command (use --network localhost to keep state)`);

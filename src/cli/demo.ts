@@ -8,6 +8,7 @@ import { renderAudit } from "../audit/report.js";
 import { verifyTrail } from "../audit/verify.js";
 import { attestRecords, type EncodedRecord } from "../ledger/attest.js";
 import { usccBytes } from "../ledger/leaf.js";
+import { recordStatusName } from "../ledger/status.js";
 import { Purpose } from "../consent/authorization.js";
 import { runLiveQuery } from "../query/session.js";
 import { Category, CATEGORY_SLUGS, encodeRecord, readRecordFile, recordToJson, validateRecord, type CreditRecord } from "../records/index.js";
@@ -17,7 +18,6 @@ import { institutionSigner, type CliContext } from "./context.js";
 import { formatTable } from "./table.js";
 import { join } from "node:path";
 
-const STATUS = ["not anchored", "valid", "disputed", "superseded", "revoked", "undeclared", "wrong city"];
 
 function encoded(r: CreditRecord): EncodedRecord {
   return { enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r), signer: "signer" in r ? r.signer : undefined };
@@ -51,7 +51,7 @@ export async function runDemo(ctx: CliContext, print: (s: string) => void): Prom
   const rows = [];
   for (const r of [...live, v2]) {
     const s = await ctx.contracts.ledger.attestationStatus(e18, r.category, r.version, r.digest);
-    rows.push([CATEGORY_SLUGS[r.category as Category], r.version, r.mode, STATUS[Number(s)]]);
+    rows.push([CATEGORY_SLUGS[r.category as Category], r.version, r.mode, recordStatusName(s).replace("-", " ")]);
   }
   print(formatTable(["category", "version", "anchor", "state on chain"], rows));
 

@@ -19,6 +19,14 @@ export const PURPOSE_NAMES: Record<Purpose, string> = {
   [Purpose.SupplyChainFinance]: "supply-chain finance review (供应链融资审查)",
 };
 
+/** Names of purposes on the command line and in audit output. */
+export const PURPOSE_SLUGS: Record<Purpose, string> = {
+  [Purpose.CreditApproval]: "credit-approval",
+  [Purpose.PostLoanManagement]: "post-loan",
+  [Purpose.GuaranteeReview]: "guarantee-review",
+  [Purpose.SupplyChainFinance]: "supply-chain",
+};
+
 export const AUTHORIZATION_TYPES = {
   Authorization: [
     { name: "enterprise", type: "bytes18" },

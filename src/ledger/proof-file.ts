@@ -11,6 +11,7 @@ import { encodeRecord } from "../records/encoding.js";
 import type { CreditRecord } from "../records/schemas.js";
 import type { AttestedRecord } from "./attest.js";
 import { fastRecordDigest, usccBytes } from "./leaf.js";
+import { recordStatusName } from "./status.js";
 
 export const PROOF_FORMAT = "yrd-record-proof/1";
 
@@ -41,7 +42,8 @@ export function readProofFile(path: string): ProofFile {
 }
 
 export type VerifyVerdict = "valid" | "disputed" | "superseded" | "revoked" | "not anchored" | "undeclared" | "wrong city";
-const VERDICT: VerifyVerdict[] = ["not anchored", "valid", "disputed", "superseded", "revoked", "undeclared", "wrong city"];
+/** The status as `verify-record` prints it ("not anchored", "wrong city"). */
+const verdictOf = (status: bigint): VerifyVerdict => recordStatusName(status).replace("-", " ") as VerifyVerdict;
 
 /** Checks a record and its proof file against the chain: the verdict, and why when it is not valid. */
 export async function verifyRecordProof(c: Contracts, manifest: Manifest, record: CreditRecord, p: ProofFile): Promise<{ verdict: VerifyVerdict; reason?: string }> {
@@ -56,7 +58,7 @@ export async function verifyRecordProof(c: Contracts, manifest: Manifest, record
     p.mode === "live"
       ? await c.ledger.attestationStatus(e18, p.category, p.version, digest)
       : await c.ledger.verifyRecord(p.batchId!, { enterprise: e18, category: p.category, version: p.version, digest }, p.proof ?? []);
-  const verdict = VERDICT[Number(status)];
+  const verdict = verdictOf(status);
   if (verdict === "not anchored") return { verdict, reason: p.mode === "live" ? "no attestation with this digest on chain" : "the Merkle proof does not lead to the batch root" };
   if (verdict === "superseded") return { verdict, reason: `a newer version (v${await c.ledger.currentVersion(e18, p.category)}) is current` };
   if (verdict === "revoked") return { verdict, reason: `revoked with reason code ${await c.ledger.revocationReason(e18, p.category, p.version)}` };

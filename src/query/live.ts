@@ -9,6 +9,7 @@ import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
 import { type Authorization, authorizationId, consentDomain, signAuthorization } from "../consent/authorization.js";
 import { fastRecordDigest } from "../ledger/leaf.js";
+import { recordStatusName, type RecordStatusName } from "../ledger/status.js";
 import { StandardTree } from "../merkle/standard.js";
 import type { NodeStores } from "../store/stores.js";
 import { QueryOutcome, reportsDigest } from "./log-entry.js";
@@ -136,10 +137,9 @@ export async function liveQuery(
 export interface ReportCheck {
   report: CreditReport;
   /** "valid", "disputed" (valid with an open objection) or the named failure. */
-  result: "valid" | "disputed" | "commitment-mismatch" | "digest-not-delivered" | "not-anchored" | "superseded" | "revoked" | "undeclared" | "wrong-city";
+  result: RecordStatusName | "commitment-mismatch" | "digest-not-delivered";
 }
 
-const STATUS_RESULT = ["not-anchored", "valid", "disputed", "superseded", "revoked", "undeclared", "wrong-city"] as const;
 
 /** The institution checks each delivered report: it opens the commitment, finds its digest among those fulfilled on chain, and asks the ledger for the record's status. */
 export async function checkReports(c: Contracts, reports: readonly CreditReport[], fulfilledDigests: readonly string[]): Promise<ReportCheck[]> {
@@ -161,7 +161,7 @@ export async function checkReports(c: Contracts, reports: readonly CreditReport[
             { enterprise: report.enterprise, category: report.category, version: report.version, digest: report.recordDigest },
             report.anchor.proof,
           );
-    out.push({ report, result: STATUS_RESULT[Number(status)] });
+    out.push({ report, result: recordStatusName(status) });
   }
   return out;
 }

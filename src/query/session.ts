@@ -1,18 +1,13 @@
 /** One live query as a user runs it: authorize, request, serve, commit the serving node's log, check reports. */
 import { hexlify, randomBytes, type Signer } from "ethers";
 import type { CliContext } from "../cli/context.js";
-import { Purpose } from "../consent/authorization.js";
+import { PURPOSE_SLUGS, Purpose } from "../consent/authorization.js";
 import { usccBytes } from "../ledger/leaf.js";
 import { checkReports, liveQuery, registerAuthorization, type LiveQueryResult, type ReportCheck } from "./live.js";
 import { NodeQueryLog } from "./querylog.js";
 import type { StoredCommitment } from "../store/nodeStore.js";
 
-const PURPOSES: Record<string, Purpose> = {
-  "credit-approval": Purpose.CreditApproval,
-  "post-loan": Purpose.PostLoanManagement,
-  "guarantee-review": Purpose.GuaranteeReview,
-  "supply-chain": Purpose.SupplyChainFinance,
-};
+const PURPOSES: Record<string, Purpose> = Object.fromEntries(Object.entries(PURPOSE_SLUGS).map(([p, slug]) => [slug, Number(p) as Purpose]));
 
 export function parsePurpose(v: string): Purpose {
   const p = PURPOSES[v];

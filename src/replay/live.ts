@@ -15,7 +15,7 @@ import { Category } from "../records/categories.js";
 import { generateQueryBlock, type GeneratedQuery, type QueryModel } from "../workload/queries.js";
 import { chunkIndices, chunkRecords } from "./chunks.js";
 import { PhaseProgress } from "./progress.js";
-import { QUERY_BLOCK, REVOCATION_REASON_ENTERED_IN_ERROR, chunkSpecs, commitLogs, tick, writeState, type Ctx, type PhaseMetrics, type Targets } from "./replay.js";
+import { QUERY_BLOCK, REVOCATION_REASON_ENTERED_IN_ERROR, chunkSpecs, commitLogs, phaseMetrics, tick, writeState, type Ctx, type PhaseMetrics, type Targets } from "./replay.js";
 import { ReplayStore } from "./store.js";
 
 /** Transactions in flight at once. */
@@ -150,7 +150,7 @@ export async function liveRecordsPhase(ctx: Ctx, targets: Targets): Promise<Phas
   const seconds = progress.stop();
   ctx.state.recordsDone = true;
   writeState(ctx.dir, ctx.state);
-  return { phase: "records", seconds, items: records, itemsPerSecond: records / seconds, transactions: txs, transactionsPerSecond: txs / seconds, gas, latencyMs: percentiles(latencies) };
+  return phaseMetrics("records", seconds, records, txs, gas, latencies);
 }
 
 /** The enterprise's signing key in a live replay (derived from the seed: test use only). */
@@ -280,8 +280,7 @@ export async function liveQueriesPhase(ctx: Ctx, model: QueryModel): Promise<Pha
     progress.update(to);
   }
   const seconds = progress.stop();
-  const items = plan.served + plan.refused;
-  return { phase: "queries", seconds, items, itemsPerSecond: items / seconds, transactions: txs, transactionsPerSecond: txs / seconds, gas, latencyMs: percentiles(latencies) };
+  return phaseMetrics("queries", seconds, plan.served + plan.refused, txs, gas, latencies);
 }
 
 /** The QueryDesk id of a request this institution already made under this authorization, if any. */

@@ -12,6 +12,7 @@ import type { Finding } from "../audit/verify.js";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
 import { usccBytes } from "../ledger/leaf.js";
+import { recordStatusName } from "../ledger/status.js";
 import { MerkleLog } from "../merkle/log.js";
 import { StandardTree } from "../merkle/standard.js";
 import { Random } from "../random.js";
@@ -25,7 +26,6 @@ import { chunkRecords, type ChunkSpec } from "./chunks.js";
 import { QUERY_BLOCK, scaledTargets, type ReplayState } from "./replay.js";
 import { ReplayStore } from "./store.js";
 
-const STATUS = ["not-anchored", "valid", "disputed", "superseded", "revoked", "undeclared", "wrong-city"];
 
 export function replayStateIn(dataDir: string, manifest: Manifest): ReplayState | undefined {
   const path = join(dataDir, `${manifest.network}-${manifest.chainId}`, "replay.json");
@@ -63,7 +63,7 @@ export async function proveReplaySample(c: Contracts, manifest: Manifest, dataDi
       const leaves = Array.from({ length: s.count }, (_, j) => s.leaves!.slice(32 * j, 32 * j + 32));
       const proof = StandardTree.fromLeafHashes(leaves).proof(stored).map((p) => hexlify(p));
       const status = await c.ledger.verifyRecord(s.batchId!, { enterprise: hexlify(usccBytes(regenerated.enterprise)), category: s.category, version: s.version, digest: hexlify(regenerated.digest) }, proof);
-      findings.push(status === 0n ? { subject, ok: false, failure: "not-anchored" } : { subject: `${subject} (${regenerated.enterprise})`, ok: true, detail: STATUS[Number(status)] });
+      findings.push(status === 0n ? { subject, ok: false, failure: "not-anchored" } : { subject: `${subject} (${regenerated.enterprise})`, ok: true, detail: recordStatusName(status) });
     }
 
     const plan = { served: targets.queries, refused: Math.round((targets.queries * state.refusedShare) / (1 - state.refusedShare)), reports: targets.reports };

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import { hexlify, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { institutionWallet, roles } from "../chain/accounts.js";
-import type { ChainConnection } from "../chain/connection.js";
+import { isInProcess, type ChainConnection } from "../chain/connection.js";
 import { contractsOf, type Contracts } from "../chain/contracts.js";
 import { deployConsortium } from "../chain/deploy.js";
 import type { Manifest } from "../chain/manifest.js";
@@ -29,7 +29,7 @@ import { chunkCount, type ChunkResult, type ChunkSpec } from "./chunks.js";
 import { ChunkPool } from "./pool.js";
 import type { PopulationInit } from "./population.js";
 import { PhaseProgress } from "./progress.js";
-import { liveQueriesPhase, liveRecordsPhase } from "./live.js";
+import { liveQueriesPhase, liveRecordsPhase, percentiles } from "./live.js";
 import { ReplayStore, type ReplayStep } from "./store.js";
 
 export const REPLAY_STATE_VERSION = 1;
@@ -79,6 +79,20 @@ export interface PhaseMetrics {
   transactions: number;
   transactionsPerSecond: number;
   gas: number;
+}
+
+/** The metrics of a finished phase. */
+export function phaseMetrics(phase: string, seconds: number, items: number, transactions: number, gas: number, latencies?: number[]): PhaseMetrics {
+  return {
+    phase,
+    seconds,
+    items,
+    itemsPerSecond: items / seconds,
+    transactions,
+    transactionsPerSecond: transactions / seconds,
+    gas,
+    ...(latencies ? { latencyMs: percentiles(latencies) } : {}),
+  };
 }
 
 export interface NodeRoots {
@@ -171,7 +185,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
   if (!(refusedShare >= 0 && refusedShare < 0.5)) throw new Error(`--refused-share must be in [0, 0.5), got ${refusedShare}`);
   const { chainId } = await conn.ethers.provider.getNetwork();
   const dir = join(opts.dataDir, `${conn.networkName}-${chainId}`);
-  const ephemeral = (conn as unknown as { networkConfig?: { type?: string } }).networkConfig?.type === "edr-simulated";
+  const ephemeral = isInProcess(conn);
 
   let state: ReplayState;
   let manifest: Manifest;
@@ -359,7 +373,7 @@ async function recordsPhase(ctx: Ctx, popInit: PopulationInit, targets: Targets)
   const seconds = progress.stop();
   ctx.state.recordsDone = true;
   writeState(ctx.dir, ctx.state);
-  return { phase: "records", seconds, items: records, itemsPerSecond: records / seconds, transactions: txs, transactionsPerSecond: txs / seconds, gas };
+  return phaseMetrics("records", seconds, records, txs, gas);
 }
 
 // ------------------------------------------------------------------ queries
@@ -458,7 +472,7 @@ async function queriesPhase(ctx: Ctx, targets: Targets, refusedShare: number): P
     progress.update(to);
   }
   const seconds = progress.stop();
-  return { phase: "queries", seconds, items: plan.served + plan.refused, itemsPerSecond: (plan.served + plan.refused) / seconds, transactions: txs, transactionsPerSecond: txs / seconds, gas };
+  return phaseMetrics("queries", seconds, plan.served + plan.refused, txs, gas);
 }
 
 // ------------------------------------------------------------------ objections
@@ -494,7 +508,7 @@ async function objectionsPhase(ctx: Ctx): Promise<PhaseMetrics> {
   ctx.state.objectionsDone = true;
   writeState(ctx.dir, ctx.state);
   const seconds = (performance.now() - started) / 1000;
-  return { phase: "objections", seconds, items: list.length, itemsPerSecond: list.length / seconds, transactions: txs, transactionsPerSecond: txs / seconds, gas };
+  return phaseMetrics("objections", seconds, list.length, txs, gas);
 }
 
 // ------------------------------------------------------------------ report
