@@ -64,6 +64,7 @@ const tasks = [
     .addOption({ name: "workers", description: "Worker threads for record hashing (0 = main thread)", type: ArgumentType.INT, defaultValue: 2 })
     .addOption({ name: "dataDir", description: "Folder of the node stores and the replay state", defaultValue: "data" })
     .addOption({ name: "refusedShare", description: "Share of refused query attempts (default from seeds/workload-2024.json)", defaultValue: "" })
+    .addOption({ name: "epoch", description: "Live mode: unix time the authorizations are valid from (default: the chain's clock); same seed and epoch, same roots", defaultValue: "" })
     .addOption({ name: "out", description: "Folder of the JSON report", defaultValue: "bench/results" })
     .addFlag({ name: "resume", description: "Continue an interrupted replay from its last checkpoint" })
     .setAction(() => import("./scripts/replay.js"))

@@ -1,4 +1,4 @@
-/** `npx hardhat replay [--scale S] [--mode bulk|live] [--seed X] [--batch-size N] [--workers W] [--data-dir D] [--resume]`. */
+/** `npx hardhat replay [--scale S] [--mode bulk|live] [--seed X] [--batch-size N] [--workers W] [--data-dir D] [--epoch T] [--resume]`. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
@@ -15,6 +15,7 @@ interface Args {
   dataDir: string;
   resume: boolean;
   refusedShare: string;
+  epoch: string;
   out: string;
 }
 
@@ -22,6 +23,8 @@ export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironm
   await runCli(async () => {
     const scale = Number(args.scale);
     if (!Number.isFinite(scale)) throw new Error(`--scale must be a number in (0, 1], not "${args.scale}"`);
+    const epoch = args.epoch === "" ? undefined : Number(args.epoch);
+    if (epoch !== undefined && !Number.isSafeInteger(epoch)) throw new Error(`--epoch must be a unix time in seconds, not "${args.epoch}"`);
     const conn = await hre.network.create();
     const report = await replay(conn, {
       scale,
@@ -32,6 +35,7 @@ export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironm
       dataDir: args.dataDir,
       resume: args.resume,
       refusedShare: args.refusedShare === "" ? undefined : Number(args.refusedShare),
+      epoch,
       log: (l) => console.error(l),
     });
     console.log(replaySummary(report));

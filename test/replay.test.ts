@@ -140,35 +140,97 @@ describe("replay", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("live mode: one transaction per step, the same counts, and an audit that proves what it sent", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
-    process.env.YRD_DEPLOYMENTS_DIR = join(dir, "deployments");
-    try {
-      const conn = await network.create();
-      const live = await replay(conn, base(dir, { mode: "live", scale: 0.00005 }));
+  describe("live mode", () => {
+    const liveScale = 0.00005;
+    let live: Awaited<ReturnType<typeof replay>>;
+    let liveDir: string;
+    before(async () => {
+      liveDir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
+      process.env.YRD_DEPLOYMENTS_DIR = join(liveDir, "deployments");
+      live = await replay(await network.create(), base(liveDir, { mode: "live", scale: liveScale }));
+    });
+    after(() => {
+      delete process.env.YRD_DEPLOYMENTS_DIR;
+      rmSync(liveDir, { recursive: true, force: true });
+    });
+
+    it("one transaction per step, the same counts, and an audit that proves what it sent", async () => {
+      const conn = await network.create(); // the replay's chain is gone: check its stores against a rerun's chain below
       expect(live.countsMatchTargets, JSON.stringify(live.counts)).to.equal(true);
       const [records, queries] = live.phases;
       expect(records.transactions).to.be.at.least(live.counts.records); // one attest per record (+ revocations)
       expect(queries.transactions).to.be.at.least(3 * live.counts.queries); // authorization, request, fulfilment
       expect(records.latencyMs!.p99).to.be.at.least(records.latencyMs!.p50);
-      const manifest = readManifest(manifestPath("default", "31337"))!;
-      const c = await contractsOf(conn, manifest);
-      const stores = new NodeStores(dir, manifest);
+      expect(live.options.epoch).to.be.a("number");
+      // same seed and epoch on a fresh chain: the same roots; the audit proves the rerun's records and queries
+      const dir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
+      process.env.YRD_DEPLOYMENTS_DIR = join(dir, "deployments");
       try {
-        const rows = await collectTrail(conn, manifest, c, {});
-        expect(rows.filter((r) => r.kind === "attestation")).to.have.length(live.counts.records);
-        expect(rows.filter((r) => r.kind === "query-fulfilled")).to.have.length(live.counts.queries);
-        const findings = await verifyTrail(c, manifest, stores, rows, {}, { sample: 30, pick: samplePicker("live") });
-        expect(findings.filter((f) => !f.ok)).to.deep.equal([]);
-        expect(findings.filter((f) => f.subject.startsWith("record "))).to.have.length(30);
-        expect(findings.filter((f) => f.subject.startsWith("log entry "))).to.have.length(30);
+        const again = await replay(conn, base(dir, { mode: "live", scale: liveScale, epoch: live.options.epoch }));
+        expect(again.rootsDigest).to.equal(live.rootsDigest);
+        expect(again.counts).to.deep.equal(live.counts);
+        const manifest = readManifest(manifestPath("default", "31337"))!;
+        const c = await contractsOf(conn, manifest);
+        expect(await c.desk.queryCount()).to.equal(BigInt(live.counts.queries)); // each query requested once
+        const stores = new NodeStores(dir, manifest);
+        try {
+          const rows = await collectTrail(conn, manifest, c, {});
+          expect(rows.filter((r) => r.kind === "attestation")).to.have.length(live.counts.records);
+          expect(rows.filter((r) => r.kind === "query-fulfilled")).to.have.length(live.counts.queries);
+          const findings = await verifyTrail(c, manifest, stores, rows, {}, { sample: 30, pick: samplePicker("live") });
+          expect(findings.filter((f) => !f.ok)).to.deep.equal([]);
+          expect(findings.filter((f) => f.subject.startsWith("record "))).to.have.length(30);
+          expect(findings.filter((f) => f.subject.startsWith("log entry "))).to.have.length(30);
+        } finally {
+          stores.close();
+        }
       } finally {
-        stores.close();
+        process.env.YRD_DEPLOYMENTS_DIR = join(liveDir, "deployments");
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      delete process.env.YRD_DEPLOYMENTS_DIR;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+
+    it("refuses an epoch in bulk mode or outside the chain's authorization window", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
+      try {
+        await rejection(replay(await network.create(), base(dir, { epoch: 1_700_000_000 })), /--epoch applies to live mode only/);
+        const future = Math.floor(Date.now() / 1000) + 86_400;
+        await rejection(replay(await network.create(), base(dir, { mode: "live", scale: liveScale, epoch: future })), /--epoch must be a unix time within the 29 days before the chain's clock/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it("on a hardhat node, stopped while attesting, authorizing and requesting, it resumes to the uninterrupted run's roots", async () => {
+      const node = await startHardhatNode();
+      const dir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
+      process.env.YRD_DEPLOYMENTS_DIR = join(dir, "deployments");
+      try {
+        const connect = () => network.create({ network: "localhost", override: { url: node.url } });
+        const opts = (over: Partial<ReplayOptions>) => base(dir, { mode: "live", scale: liveScale, ...over });
+        const [records, queries] = live.phases.map((p) => p.transactions);
+        await rejection(replay(await connect(), opts({ epoch: live.options.epoch, stopAfterSteps: 40 })), /stopped after 40 chain steps/);
+        // ~35% into the queries phase: binding signers or registering authorizations; then ~75%: requesting and fulfilling
+        const manifest = readManifest(manifestPath("localhost", "31337"))!;
+        const c = await contractsOf(await connect(), manifest);
+        const state = () => JSON.parse(readFileSync(join(dir, "localhost-31337", "replay.json"), "utf8"));
+        await rejection(replay(await connect(), opts({ resume: true, stopAfterSteps: records - 40 + Math.floor(0.35 * queries) })), /stopped after/);
+        expect(state().recordsDone).to.equal(true);
+        expect(await c.desk.queryCount()).to.equal(0n); // stopped before the requests
+        await rejection(replay(await connect(), opts({ resume: true, stopAfterSteps: Math.floor(0.4 * queries) })), /stopped after/);
+        const requested = await c.desk.queryCount();
+        expect(requested > 0n && requested < BigInt(live.counts.queries), `stopped among the requests (${requested})`).to.equal(true);
+        expect(state().queryBlocksDone).to.equal(0);
+        const resumed = await replay(await connect(), opts({ resume: true }));
+        expect(resumed.rootsDigest).to.equal(live.rootsDigest);
+        expect(resumed.counts).to.deep.equal(live.counts);
+        expect(await c.desk.queryCount()).to.equal(BigInt(live.counts.queries)); // nothing requested twice
+      } finally {
+        process.env.YRD_DEPLOYMENTS_DIR = join(liveDir, "deployments");
+        await node.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe("interrupted and resumed on a hardhat node", () => {

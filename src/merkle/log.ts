@@ -23,7 +23,8 @@ class HashList {
 
   push(h: Uint8Array): void {
     if ((this.length + 1) * HASH_SIZE > this.bytes.length) {
-      const grown = new Uint8Array(this.bytes.length * 2);
+      // grow by half (not double): a year's logs hold millions of hashes, and unused room is resident memory
+      const grown = new Uint8Array(Math.max(this.bytes.length + HASH_SIZE, Math.floor(this.bytes.length / HASH_SIZE / 2) * 3 * HASH_SIZE));
       grown.set(this.bytes);
       this.bytes = grown;
     }

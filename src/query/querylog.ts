@@ -64,7 +64,7 @@ export class NodeQueryLog {
    * Commits the current (size, root) on chain with a consistency proof against the last commitment.
    * Returns undefined when there is nothing new to commit. `contract` must be connected to the node's operator.
    */
-  async commit(contract: QueryLog, nodeId: number): Promise<StoredCommitment | undefined> {
+  async commit(contract: QueryLog, nodeId: number): Promise<(StoredCommitment & { gasUsed: bigint }) | undefined> {
     await this.syncCommitments(contract, nodeId);
     const previous = this.store.commitments().at(-1);
     const size = this.log.size;
@@ -76,7 +76,7 @@ export class NodeQueryLog {
     if (!receipt) throw new Error("commitLog: no receipt");
     const c: StoredCommitment = { index: previous ? previous.index + 1 : 0, size, root, txHash: receipt.hash, block: receipt.blockNumber };
     this.store.putCommitment(c);
-    return c;
+    return { ...c, gasUsed: receipt.gasUsed };
   }
 
   /** Inclusion proof of entry `sequence` against commitment `c`. */

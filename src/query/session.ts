@@ -1,7 +1,7 @@
 /** One live query as a user runs it: authorize, request, serve, commit the serving node's log, check reports. */
 import { hexlify, randomBytes, type Signer } from "ethers";
 import type { CliContext } from "../cli/context.js";
-import { PURPOSE_SLUGS, Purpose } from "../consent/authorization.js";
+import { AUTHORIZATION_DAYS, PURPOSE_SLUGS, Purpose } from "../consent/authorization.js";
 import { usccBytes } from "../ledger/leaf.js";
 import { checkReports, liveQuery, registerAuthorization, type LiveQueryResult, type ReportCheck } from "./live.js";
 import { NodeQueryLog } from "./querylog.js";
@@ -14,8 +14,6 @@ export function parsePurpose(v: string): Purpose {
   if (!p) throw new Error(`--purpose must be one of ${Object.keys(PURPOSES).join(", ")}, not "${v}"`);
   return p;
 }
-
-export const AUTHORIZATION_DAYS = 30;
 
 export async function runLiveQuery(
   ctx: CliContext,

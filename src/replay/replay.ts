@@ -15,6 +15,7 @@ import { isInProcess, type ChainConnection } from "../chain/connection.js";
 import { contractsOf, type Contracts } from "../chain/contracts.js";
 import { deployConsortium } from "../chain/deploy.js";
 import type { Manifest } from "../chain/manifest.js";
+import { AUTHORIZATION_DAYS } from "../consent/authorization.js";
 import { usccBytes } from "../ledger/leaf.js";
 import { MerkleLog } from "../merkle/log.js";
 import { NodeQueryLog } from "../query/querylog.js";
@@ -31,6 +32,7 @@ import type { PopulationInit } from "./population.js";
 import { PhaseProgress } from "./progress.js";
 import { liveQueriesPhase, liveRecordsPhase, percentiles } from "./live.js";
 import { ReplayStore, type ReplayStep } from "./store.js";
+import { inOrderWindow } from "./window.js";
 
 export const REPLAY_STATE_VERSION = 1;
 /** Served queries per block: the unit of query work, of log storage and of a round of log commitments. */
@@ -48,6 +50,11 @@ export interface ReplayOptions {
   dataDir: string;
   resume: boolean;
   refusedShare?: number;
+  /**
+   * Live mode: the chain time (unix seconds) from which the replay's authorizations are valid. Default: the
+   * chain's clock when the replay starts. The same seed and epoch give the same log roots.
+   */
+  epoch?: number;
   /** Stop (as if interrupted) after this many chain steps: for tests of --resume. */
   stopAfterSteps?: number;
   log?: (line: string) => void;
@@ -67,6 +74,8 @@ export interface ReplayState {
   recordsDone: boolean;
   queryBlocksDone: number;
   objectionsDone: boolean;
+  /** Live mode: see ReplayOptions.epoch. */
+  liveEpoch?: number;
 }
 
 export interface PhaseMetrics {
@@ -181,6 +190,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
   if (!Number.isSafeInteger(opts.batchSize) || opts.batchSize < 1) throw new Error(`--batch-size must be a whole number ≥ 1, got ${opts.batchSize}`);
   if (!Number.isSafeInteger(opts.workers) || opts.workers < 0 || opts.workers > 64) throw new Error(`--workers must be 0-64, got ${opts.workers}`);
   if (opts.mode !== "bulk" && opts.mode !== "live") throw new Error(`--mode must be bulk or live, not "${opts.mode}"`);
+  if (opts.epoch !== undefined && opts.mode !== "live") throw new Error("--epoch applies to live mode only (bulk mode registers no authorizations)");
   const refusedShare = opts.refusedShare ?? cfg.refusedShare;
   if (!(refusedShare >= 0 && refusedShare < 0.5)) throw new Error(`--refused-share must be in [0, 0.5), got ${refusedShare}`);
   const { chainId } = await conn.ethers.provider.getNetwork();
@@ -193,13 +203,16 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
     if (ephemeral) throw new Error("--resume needs a chain that outlives the process: run `npx hardhat node --hostname 127.0.0.1` and pass --network localhost");
     if (!existsSync(statePath(dir))) throw new Error(`nothing to resume: no replay state in ${dir}`);
     state = JSON.parse(readFileSync(statePath(dir), "utf8")) as ReplayState;
-    for (const [k, v] of [["seed", opts.seed], ["scale", opts.scale], ["mode", opts.mode], ["batchSize", opts.batchSize], ["refusedShare", refusedShare]] as const)
+    const same = [["seed", opts.seed], ["scale", opts.scale], ["mode", opts.mode], ["batchSize", opts.batchSize], ["refusedShare", refusedShare]] as [keyof ReplayState, unknown][];
+    if (opts.epoch !== undefined) same.push(["liveEpoch", opts.epoch]);
+    for (const [k, v] of same)
       if (state[k] !== v) throw new Error(`--resume: the replay in ${dir} was started with ${k} ${JSON.stringify(state[k])}, not ${JSON.stringify(v)}`);
     manifest = (await deployConsortium(conn, { institutions: state.institutions, log })).manifest;
     log(`resuming the replay in ${dir}`);
   } else {
     if (existsSync(statePath(dir)) && !ephemeral)
       throw new Error(`a replay already exists in ${dir}: pass --resume to continue it, or remove that folder to start over`);
+    const epoch = opts.mode === "live" ? await liveEpoch(conn, opts.epoch) : undefined;
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     manifest = (await deployConsortium(conn, { institutions: targets.institutions, fresh: true, log })).manifest;
@@ -216,6 +229,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
       recordsDone: false,
       queryBlocksDone: 0,
       objectionsDone: false,
+      ...(epoch !== undefined ? { liveEpoch: epoch } : {}),
     };
     writeState(dir, state);
   }
@@ -262,6 +276,18 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
     ctx.stores.close();
   }
   return buildReport(ctx, targets, phases, completed, refusedShare);
+}
+
+/**
+ * The epoch of a live replay: `requested`, checked against the chain's clock (authorizations from it must
+ * still be valid for the run), or the clock itself.
+ */
+async function liveEpoch(conn: ChainConnection, requested: number | undefined): Promise<number> {
+  const now = (await conn.ethers.provider.getBlock("latest"))!.timestamp;
+  if (requested === undefined) return now;
+  if (!Number.isSafeInteger(requested) || requested > now || requested <= now - (AUTHORIZATION_DAYS - 1) * 86_400)
+    throw new Error(`--epoch must be a unix time within the ${AUTHORIZATION_DAYS - 1} days before the chain's clock (${now}), got ${requested}`);
+  return requested;
 }
 
 // ------------------------------------------------------------------ records
@@ -409,21 +435,24 @@ export function chunkSpecs(ctx: Ctx): (ChunkSpec & { nodeId: number; key: string
   return specs;
 }
 
-/** Commits every node's log that grew since its last commitment; returns transactions and gas. */
+/**
+ * Commits every node's log that grew since its last commitment, the nodes side by side (each commits its
+ * own log from its own account); returns transactions and gas.
+ */
 export async function commitLogs(ctx: Ctx, logs: Map<number, NodeQueryLog>): Promise<{ txs: number; gas: number }> {
   let txs = 0;
   let gas = 0;
-  for (const n of ctx.manifest.nodes) {
+  await inOrderWindow(ctx.manifest.nodes, ctx.manifest.nodes.length, async (n) => {
     const q = logs.get(n.nodeId)!;
     await q.syncCommitments(ctx.c.queryLog, n.nodeId);
-    if (q.size === 0 || ctx.stores.get(n.nodeId).commitments().at(-1)?.size === q.size) continue;
+    if (q.size === 0 || ctx.stores.get(n.nodeId).commitments().at(-1)?.size === q.size) return;
     tick(ctx);
     const committed = await q.commit(ctx.c.queryLog.connect(ctx.operators[n.nodeId - 1]), n.nodeId);
     if (committed) {
       txs++;
-      gas += Number((await ctx.conn.ethers.provider.getTransactionReceipt(committed.txHash))?.gasUsed ?? 0n);
+      gas += Number(committed.gasUsed);
     }
-  }
+  });
   return { txs, gas };
 }
 
@@ -565,7 +594,7 @@ function buildReport(ctx: Ctx, targets: Targets, phases: PhaseMetrics[], complet
   };
   const rssMB = Math.round(process.resourceUsage().maxRSS / 1024);
   return {
-    options: { scale: ctx.opts.scale, mode: ctx.opts.mode, seed: ctx.opts.seed, batchSize: ctx.opts.batchSize, workers: ctx.opts.workers, dataDir: ctx.opts.dataDir, resume: ctx.opts.resume, refusedShare },
+    options: { scale: ctx.opts.scale, mode: ctx.opts.mode, seed: ctx.opts.seed, batchSize: ctx.opts.batchSize, workers: ctx.opts.workers, dataDir: ctx.opts.dataDir, resume: ctx.opts.resume, refusedShare, ...(ctx.state.liveEpoch !== undefined ? { epoch: ctx.state.liveEpoch } : {}) },
     network: ctx.manifest.network,
     chainId: ctx.manifest.chainId,
     completed,

@@ -185,7 +185,9 @@ export class NodeStore {
   }
 
   /** Runs `fn` in one transaction (rolled back if it throws). */
+  /** Runs `fn` in one SQLite transaction; a call inside another joins the outer one (all or nothing together). */
   transaction<T>(fn: () => T): T {
+    if (this.db.isTransaction) return fn();
     this.db.exec("BEGIN");
     try {
       const out = fn();
@@ -229,11 +231,16 @@ export class NodeStore {
 
   /** Marks records live after their attestation transaction was mined. */
   markLive(keys: readonly { enterprise: string; category: number; version: number }[], txHash: string, block: number): void {
+    this.markLiveEach(keys.map((k) => ({ ...k, txHash, block })));
+  }
+
+  /** Marks records anchored live, each by its own transaction, in one SQLite transaction. */
+  markLiveEach(rows: readonly { enterprise: string; category: number; version: number; txHash: string; block: number }[]): void {
     const upd = this.stmt(
       "UPDATE records SET mode = 'live', tx_hash = ?, block = ?, batch_id = NULL WHERE enterprise = ? AND category = ? AND version = ?",
     );
     this.transaction(() => {
-      for (const k of keys) upd.run(txHash, block, k.enterprise, k.category, k.version);
+      for (const k of rows) upd.run(k.txHash, k.block, k.enterprise, k.category, k.version);
     });
   }
 

@@ -73,6 +73,12 @@ export function generateQueryBlock(m: QueryModel, block: number, from: number, t
   const cities = new WeightedPicker(m.enterpriseShares);
   const out: GeneratedQuery[] = [];
   const secret = createHash("sha256").update(`${m.seed}/reports`).digest();
+  // scratch inputs, reused for every query (the hashes are fresh arrays)
+  const authInput = new Uint8Array(18 + 4 + 4 + 4);
+  const authView = new DataView(authInput.buffer);
+  const reportInput = new Uint8Array(40);
+  reportInput.set(secret);
+  const reportView = new DataView(reportInput.buffer);
   for (let s = from; s < to; s++) {
     const refusedHere = refusedBefore(s + 1, m.plan) - refusedBefore(s, m.plan);
     for (let k = 0; k < refusedHere + 1; k++) {
@@ -88,28 +94,24 @@ export function generateQueryBlock(m: QueryModel, block: number, from: number, t
       const purpose = 1 + PURPOSES.pick(rng);
       const categories = m.population.hasFinancing(city, enterpriseIndex) ? 0b1110 : 0b0110;
       const reports = served >= 0 ? reportsOf(served, m.plan) : 0;
-      const e18 = usccBytes(enterprise);
-      const authInput = new Uint8Array(18 + 4 + 4 + 4);
-      authInput.set(e18);
-      new DataView(authInput.buffer).setUint32(18, institution);
-      new DataView(authInput.buffer).setUint32(22, purpose);
-      new DataView(authInput.buffer).setUint32(26, attempt);
+      authInput.set(usccBytes(enterprise));
+      authView.setUint32(18, institution);
+      authView.setUint32(22, purpose);
+      authView.setUint32(26, attempt);
       const authorizationId = keccak256Bytes(authInput);
       let reportsDigest: Uint8Array = new Uint8Array(32);
       const reportDigests: Uint8Array[] = [];
       if (reports > 0) {
-        // keccak256(abi.encode(bytes32[] reportDigests)), as the QueryDesk stores a fulfilment
+        // keccak256(abi.encode(bytes32[] reportDigests)), as the QueryDesk stores a fulfilment; the digests
+        // themselves are views into this one buffer (one allocation per query, not one per report)
         const buf = new Uint8Array(64 + 32 * reports);
         buf[31] = 0x20;
         buf[63] = reports;
+        reportView.setUint32(32, attempt);
         for (let r = 0; r < reports; r++) {
-          const input = new Uint8Array(40);
-          input.set(secret);
-          new DataView(input.buffer).setUint32(32, attempt);
-          new DataView(input.buffer).setUint32(36, r);
-          const d = keccak256Bytes(input);
-          reportDigests.push(d);
-          buf.set(d, 64 + 32 * r);
+          reportView.setUint32(36, r);
+          buf.set(keccak256Bytes(reportInput), 64 + 32 * r);
+          reportDigests.push(buf.subarray(64 + 32 * r, 96 + 32 * r));
         }
         reportsDigest = keccak256Bytes(buf);
       }

@@ -1,0 +1,37 @@
+/** Bounded concurrency for the replay's chain work. */
+
+/**
+ * `fn` over `items` in order, a few at a time, letting the event loop run in between: CPU work (signing)
+ * that overlaps with the chain's work instead of stalling the responses it is waiting for.
+ */
+export async function inSlices<T, R>(items: readonly T[], fn: (item: T) => R, slice = 4): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += slice) {
+    for (let k = i; k < Math.min(items.length, i + slice); k++) out.push(fn(items[k]));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return out;
+}
+
+/**
+ * Calls `start(item)` for every item in order, with at most `window` of them unsettled at once. What `start`
+ * does before its first `await` runs in item order. After the first failure no further item is started; the
+ * failure is thrown once every started item has settled (nothing is left running behind the caller's back).
+ */
+export async function inOrderWindow<T>(items: Iterable<T>, window: number, start: (item: T) => Promise<void>): Promise<void> {
+  const inflight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  for (const item of items) {
+    while (inflight.size >= window) await Promise.race(inflight);
+    if (failure) break;
+    const p: Promise<void> = start(item)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  }
+  await Promise.all(inflight);
+  if (failure) throw failure.error;
+}
+
