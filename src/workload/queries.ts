@@ -138,10 +138,8 @@ export function generateQueryBlock(m: QueryModel, block: number, from: number, t
   return out;
 }
 
-/** The canonical log-entry encoding (src/query/log-entry.ts layout) written directly: 13 words. */
-export function encodeGeneratedEntry(q: GeneratedQuery, sequence: number): Uint8Array {
-  const out = new Uint8Array(13 * 32);
-  const dv = new DataView(out.buffer);
+/** Writes the canonical log-entry encoding (src/query/log-entry.ts layout) into `out` (13 zeroed words). */
+function writeGeneratedEntry(out: Uint8Array, dv: DataView, q: GeneratedQuery, sequence: number): void {
   const u = (word: number, v: number) => {
     dv.setUint32(word * 32 + 28, v >>> 0);
     dv.setUint32(word * 32 + 24, Math.floor(v / 4294967296));
@@ -158,10 +156,22 @@ export function encodeGeneratedEntry(q: GeneratedQuery, sequence: number): Uint8
   u(9, q.outcome);
   u(10, q.reason);
   out.set(q.reportsDigest, 11 * 32);
-  u(12, 0); // not a live QueryDesk query
+  // word 12 stays 0: not a live QueryDesk query
+}
+
+/** The canonical log-entry encoding (src/query/log-entry.ts layout) written directly: 13 words. */
+export function encodeGeneratedEntry(q: GeneratedQuery, sequence: number): Uint8Array {
+  const out = new Uint8Array(13 * 32);
+  writeGeneratedEntry(out, new DataView(out.buffer), q, sequence);
   return out;
 }
 
+/** One scratch entry for leaf hashes (hashed at once, never kept): no allocation per entry. */
+const scratch = new Uint8Array(13 * 32);
+const scratchView = new DataView(scratch.buffer);
+
 export function generatedLeafHash(q: GeneratedQuery, sequence: number): Uint8Array {
-  return hashLeaf(encodeGeneratedEntry(q, sequence));
+  scratch.fill(0);
+  writeGeneratedEntry(scratch, scratchView, q, sequence);
+  return hashLeaf(scratch);
 }
