@@ -4,10 +4,10 @@
  * flight) and each one's submit → receipt latency is recorded. Records and query-log entries go to the
  * ordinary node-store tables, so the ordinary audit proves them.
  *
- * Deterministic like bulk mode: the institutions' transactions go out in one stream, in attempt order, so
- * the QueryDesk numbers the requests in that order on a fresh deployment; authorizations are valid from the
- * replay's epoch (saved in its state) and log entries carry the replayed 2024 time. The same seed and epoch
- * give the same log roots, after any number of interruptions.
+ * Deterministic like bulk mode: the institutions' query requests go out in one stream, in attempt order, so
+ * the QueryDesk numbers them in that order on a fresh deployment (checked for every request); authorizations
+ * are valid from the replay's epoch (saved in its state) and log entries carry the replayed 2024 time. The
+ * same seed and epoch give the same log roots, after any number of interruptions.
  *
  * Resumable: a chunk of records or a block of queries that was under way is settled against the chain
  * (what is anchored, registered, requested, fulfilled) before anything is sent again.

@@ -24,7 +24,7 @@ import { loadSeeds, type Seeds } from "../seeds.js";
 import { NodeStores } from "../store/stores.js";
 import { apportion, loadWorkloadConfig, type WorkloadConfig } from "../workload/config.js";
 import { Population } from "../workload/enterprises.js";
-import { generateQueryBlock, generatedLeafHash, type QueryModel, type QueryPlan } from "../workload/queries.js";
+import { generateQueries, generatedLeafHash, type QueryModel, type QueryPlan } from "../workload/queries.js";
 import { YearProfile } from "../workload/time.js";
 import { chunkCount, type ChunkResult, type ChunkSpec } from "./chunks.js";
 import { ChunkPool } from "./pool.js";
@@ -474,25 +474,28 @@ async function queriesPhase(ctx: Ctx, targets: Targets, refusedShare: number): P
   for (let b = ctx.state.queryBlocksDone; b < blocks; b++) {
     const from = b * QUERY_BLOCK;
     const to = Math.min(plan.served, from + QUERY_BLOCK);
-    const entries = generateQueryBlock(model, b, from, to);
-    const byNode = new Map<number, typeof entries>();
-    for (const e of entries) {
-      let l = byNode.get(e.servingNode);
-      if (!l) byNode.set(e.servingNode, (l = []));
-      l.push(e);
+    // one pass over the block's queries, in attempt order, keeping only each entry's leaf and attempt
+    const written = new Map<number, { first: number; leaves: Uint8Array; attempts: number[] }>();
+    const before = new Set([...logs].filter(([, l]) => l.rs.hasLogBlock(b)).map(([id]) => id)); // written before an interruption
+    for (const q of generateQueries(model, b, from, to)) {
+      if (before.has(q.servingNode)) continue;
+      const { log } = logs.get(q.servingNode)!;
+      let w = written.get(q.servingNode);
+      if (!w) {
+        written.set(q.servingNode, (w = { first: log.size, leaves: new Uint8Array(32 * 1024), attempts: [] }));
+      }
+      const k = w.attempts.length;
+      const leaf = generatedLeafHash(q, w.first + k);
+      if (32 * (k + 1) > w.leaves.length) {
+        const grown = new Uint8Array(2 * w.leaves.length);
+        grown.set(w.leaves);
+        w.leaves = grown;
+      }
+      w.leaves.set(leaf, 32 * k);
+      w.attempts.push(q.attempt);
+      log.append(leaf);
     }
-    for (const [nodeId, list] of byNode) {
-      const { rs, log } = logs.get(nodeId)!;
-      if (rs.hasLogBlock(b)) continue; // written before an interruption
-      const first = log.size;
-      const leaves = new Uint8Array(32 * list.length);
-      list.forEach((e, k) => {
-        const leaf = generatedLeafHash(e, first + k);
-        leaves.set(leaf, 32 * k);
-        log.append(leaf);
-      });
-      rs.putLogBlock(b, first, Uint32Array.from(list.map((e) => e.attempt)), leaves);
-    }
+    for (const [nodeId, w] of written) logs.get(nodeId)!.rs.putLogBlock(b, w.first, Uint32Array.from(w.attempts), w.leaves.subarray(0, 32 * w.attempts.length));
     const spent = await commitLogs(ctx, new Map([...logs].map(([id, l]) => [id, l.q])));
     txs += spent.txs;
     gas += spent.gas;

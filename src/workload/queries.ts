@@ -68,10 +68,14 @@ export interface QueryModel {
 
 /** Draws served queries [from, to) and the refused attempts among them, in attempt order. */
 export function generateQueryBlock(m: QueryModel, block: number, from: number, to: number): GeneratedQuery[] {
+  return [...generateQueries(m, block, from, to)];
+}
+
+/** `generateQueryBlock` one query at a time: a consumer that keeps only what it needs of each holds no block. */
+export function* generateQueries(m: QueryModel, block: number, from: number, to: number): Generator<GeneratedQuery> {
   const rng = new Random(`${m.seed}/queries/${block}`);
   const institutions = new WeightedPicker(m.institutionCity.map((_, k) => (k === 0 ? 0 : 1 / Math.pow(k, m.institutionZipf))));
   const cities = new WeightedPicker(m.enterpriseShares);
-  const out: GeneratedQuery[] = [];
   const secret = createHash("sha256").update(`${m.seed}/reports`).digest();
   // scratch inputs, reused for every query (the hashes are fresh arrays)
   const authInput = new Uint8Array(18 + 4 + 4 + 4);
@@ -115,7 +119,7 @@ export function generateQueryBlock(m: QueryModel, block: number, from: number, t
         }
         reportsDigest = keccak256Bytes(buf);
       }
-      out.push({
+      yield {
         attempt,
         served,
         enterprise,
@@ -132,10 +136,9 @@ export function generateQueryBlock(m: QueryModel, block: number, from: number, t
         authorizationId,
         reportDigests,
         reportsDigest,
-      });
+      };
     }
   }
-  return out;
 }
 
 /** Writes the canonical log-entry encoding (src/query/log-entry.ts layout) into `out` (13 zeroed words). */
