@@ -4,6 +4,7 @@
  * without its general ABI coder (ten times slower here). Tests cross-check the two.
  */
 import type { Interface } from "ethers";
+import { checkUint } from "../abi-words.js";
 import type { Authorization } from "../consent/authorization.js";
 
 export interface QueryRequestArgs {
@@ -17,9 +18,7 @@ export interface QueryRequestArgs {
 
 /** A uint of `bits` bits as one ABI word (64 hex digits). */
 function uintWord(v: number | bigint, bits: number, name: string): string {
-  const b = BigInt(v);
-  if (b < 0n || b >> BigInt(bits) !== 0n) throw new Error(`calldata: ${name} ${v} is not a uint${bits}`);
-  return b.toString(16).padStart(64, "0");
+  return checkUint(v, bits, `calldata: ${name}`).toString(16).padStart(64, "0");
 }
 
 /** A bytesN value (0x-hex of exactly n bytes) as one ABI word: left-aligned, zero-padded. */

@@ -2,7 +2,8 @@
  * Enterprise authorizations (授权) as EIP-712 typed data: the exact type the ConsentRegistry contract hashes,
  * so a signature made here (or by any EIP-712 wallet) is accepted there.
  */
-import { TypedDataEncoder, concat, getBytes, hexlify, keccak256, toBeHex, zeroPadBytes, zeroPadValue, type Signer, type TypedDataDomain } from "ethers";
+import { TypedDataEncoder, concat, getBytes, hexlify, keccak256, type Signer, type TypedDataDomain } from "ethers";
+import { putBytes, putUint } from "../abi-words.js";
 import type { DigestSigner } from "../chain/signing.js";
 import { keccak256Bytes } from "../hash/keccak.js";
 
@@ -94,16 +95,15 @@ export class AuthorizationHasher {
   }
 
   id(a: Authorization): string {
-    if (getBytes(a.enterprise).length !== 18) throw new Error(`authorization: enterprise must be 18 bytes, got ${a.enterprise}`);
-    for (const [name, v, bits] of [["institution", a.institution, 32], ["purpose", a.purpose, 8], ["categories", a.categories, 8], ["notBefore", a.notBefore, 64], ["notAfter", a.notAfter, 64], ["nonce", a.nonce, 256]] as const)
-      if (BigInt(v) < 0n || BigInt(v) >> BigInt(bits) !== 0n) throw new Error(`authorization: ${name} ${v} is not a uint${bits}`);
-    const words = [
-      this.#typeHash,
-      getBytes(zeroPadBytes(a.enterprise, 32)),
-      ...[a.institution, a.purpose, a.categories, a.notBefore, a.notAfter, a.nonce].map((v) => getBytes(zeroPadValue(toBeHex(v), 32))),
-    ];
-    const struct = new Uint8Array(32 * words.length);
-    words.forEach((w, i) => struct.set(w, 32 * i));
+    const struct = new Uint8Array(8 * 32);
+    struct.set(this.#typeHash);
+    putBytes(struct, 1, a.enterprise, 18, "authorization: enterprise");
+    putUint(struct, 2, a.institution, 32, "authorization: institution");
+    putUint(struct, 3, a.purpose, 8, "authorization: purpose");
+    putUint(struct, 4, a.categories, 8, "authorization: categories");
+    putUint(struct, 5, a.notBefore, 64, "authorization: notBefore");
+    putUint(struct, 6, a.notAfter, 64, "authorization: notAfter");
+    putUint(struct, 7, a.nonce, 256, "authorization: nonce");
     const digest = new Uint8Array(66);
     digest.set(this.#prefix);
     digest.set(keccak256Bytes(struct), 34);

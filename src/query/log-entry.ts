@@ -8,6 +8,7 @@
  * uint16 reason, bytes32 reportsDigest, uint256 liveQueryId).
  */
 import { AbiCoder, getBytes, hexlify, keccak256 } from "ethers";
+import { putBytes, putUint } from "../abi-words.js";
 import { hashLeaf } from "../merkle/rfc6962.js";
 
 export const LOG_ENTRY_VERSION = 1;
@@ -44,36 +45,22 @@ export interface QueryLogEntry {
 const TYPES = ["uint8", "uint64", "bytes18", "uint32", "uint16", "uint8", "uint8", "bytes32", "uint64", "uint8", "uint16", "bytes32", "uint256"];
 const coder = AbiCoder.defaultAbiCoder();
 
-/** Writes `v` (an unsigned integer of at most `bits` bits) as ABI word `word` of `out`. */
-function putUint(out: Uint8Array, word: number, v: number | bigint, bits: number, name: string): void {
-  let b = BigInt(v);
-  if (b < 0n || b >> BigInt(bits) !== 0n) throw new Error(`query log entry: ${name} ${v} is not a uint${bits}`);
-  for (let i = word * 32 + 31; b > 0n; i--, b >>= 8n) out[i] = Number(b & 0xffn);
-}
-
-/** Writes the bytesN value `hex` (exactly n bytes) left-aligned into ABI word `word` of `out`. */
-function putBytes(out: Uint8Array, word: number, hex: string, n: number, name: string): void {
-  const b = getBytes(hex, name);
-  if (b.length !== n) throw new Error(`query log entry: ${name} must be ${n} bytes, got ${b.length}`);
-  out.set(b, word * 32);
-}
-
 /** The canonical encoding: the layout above, written word by word (what AbiCoder gives; tests cross-check). */
 export function encodeLogEntry(e: QueryLogEntry): Uint8Array {
   const out = new Uint8Array(TYPES.length * 32);
-  putUint(out, 0, LOG_ENTRY_VERSION, 8, "version");
-  putUint(out, 1, e.sequence, 64, "sequence");
-  putBytes(out, 2, e.enterprise, 18, "enterprise");
-  putUint(out, 3, e.institution, 32, "institution");
-  putUint(out, 4, e.servingNode, 16, "servingNode");
-  putUint(out, 5, e.purpose, 8, "purpose");
-  putUint(out, 6, e.categories, 8, "categories");
-  putBytes(out, 7, e.authorizationId, 32, "authorizationId");
-  putUint(out, 8, e.time, 64, "time");
-  putUint(out, 9, e.outcome, 8, "outcome");
-  putUint(out, 10, e.reason, 16, "reason");
-  putBytes(out, 11, e.reportsDigest, 32, "reportsDigest");
-  putUint(out, 12, e.liveQueryId, 256, "liveQueryId");
+  putUint(out, 0, LOG_ENTRY_VERSION, 8, "query log entry: version");
+  putUint(out, 1, e.sequence, 64, "query log entry: sequence");
+  putBytes(out, 2, e.enterprise, 18, "query log entry: enterprise");
+  putUint(out, 3, e.institution, 32, "query log entry: institution");
+  putUint(out, 4, e.servingNode, 16, "query log entry: servingNode");
+  putUint(out, 5, e.purpose, 8, "query log entry: purpose");
+  putUint(out, 6, e.categories, 8, "query log entry: categories");
+  putBytes(out, 7, e.authorizationId, 32, "query log entry: authorizationId");
+  putUint(out, 8, e.time, 64, "query log entry: time");
+  putUint(out, 9, e.outcome, 8, "query log entry: outcome");
+  putUint(out, 10, e.reason, 16, "query log entry: reason");
+  putBytes(out, 11, e.reportsDigest, 32, "query log entry: reportsDigest");
+  putUint(out, 12, e.liveQueryId, 256, "query log entry: liveQueryId");
   return out;
 }
 

@@ -26,7 +26,7 @@ import { Category } from "../records/categories.js";
 import { generateQueryBlock, type GeneratedQuery, type QueryModel } from "../workload/queries.js";
 import { chunkIndices, chunkRecords } from "./chunks.js";
 import { PhaseProgress } from "./progress.js";
-import { QUERY_BLOCK, REVOCATION_REASON_ENTERED_IN_ERROR, chunkSpecs, commitLogs, phaseMetrics, tick, writeState, type Ctx, type PhaseMetrics, type Targets } from "./replay.js";
+import { QUERY_BLOCK, REVOCATION_REASON_ENTERED_IN_ERROR, chunkSpecs, commitLogs, ensureFunded, phaseMetrics, tick, writeState, type Ctx, type PhaseMetrics, type Targets } from "./replay.js";
 import { ReplayStore } from "./store.js";
 import { inOrderWindow, inSlices } from "./window.js";
 
@@ -53,7 +53,7 @@ export function percentiles(xs: number[]): { p50: number; p95: number; p99: numb
 class Spent {
   txs = 0;
   gas = 0;
-  constructor(readonly latencies: number[]) {}
+  readonly latencies: number[] = [];
 
   add(m: Mined, submittedAt: number): Mined {
     this.txs++;
@@ -72,7 +72,7 @@ async function nodeTx(rpc: RpcSender, spent: Spent, from: string, call: Call): P
 export async function liveRecordsPhase(ctx: Ctx, targets: Targets): Promise<PhaseMetrics> {
   const progress = new PhaseProgress("records", targets.enterprises, "enterprises", undefined, ctx.opts.progress);
   const rpc = ctx.conn.ethers.provider;
-  const spent = new Spent([]);
+  const spent = new Spent();
   const ledger = ctx.manifest.contracts.CreditLedger.address;
   const iface = ctx.c.ledger.interface;
   const operators = await Promise.all(ctx.operators.map((o) => o.getAddress()));
@@ -189,13 +189,12 @@ export async function liveQueriesPhase(ctx: Ctx, model: QueryModel): Promise<Pha
   const plan = model.plan;
   const progress = new PhaseProgress("queries", plan.served, "queries", undefined, ctx.opts.progress);
   const rpc = ctx.conn.ethers.provider;
-  const spent = new Spent([]);
+  const spent = new Spent();
   const at = { ledger: ctx.manifest.contracts.CreditLedger.address, consents: ctx.manifest.contracts.ConsentRegistry.address, desk: ctx.manifest.contracts.QueryDesk.address };
   const { ledger, consents, desk } = { ledger: ctx.c.ledger.interface, consents: ctx.c.consents.interface, desk: ctx.c.desk.interface };
   const calldata = new InstitutionCalldata(consents, desk);
   const hasher = new AuthorizationHasher(consentDomain(ctx.manifest.chainId, at.consents));
   const operators = await Promise.all(ctx.operators.map((o) => o.getAddress()));
-  const deployer = (await ctx.conn.ethers.getSigners())[0];
   const requestedTopic = desk.getEvent("QueryRequested")!.topicHash;
   const epoch = ctx.state.liveEpoch!;
   const sendMode = isInProcess(ctx.conn) ? "pipelined" : "sequential";
@@ -218,7 +217,7 @@ export async function liveQueriesPhase(ctx: Ctx, model: QueryModel): Promise<Pha
     for (const id of new Set(queries.map((q) => q.institution))) {
       if (accounts.has(id)) continue;
       const w = institutionWallet(ctx.manifest.institutions[id - 1].keyIndex);
-      if ((await rpc.getBalance(w.address)) < 10n ** 18n) await (await deployer.sendTransaction({ to: w.address, value: 10n ** 20n })).wait();
+      await ensureFunded(ctx, w.address, 10n ** 18n, 10n ** 20n);
       accounts.set(id, await LocalAccount.open(rpc, w.address, new FastSigningKey(w.privateKey)));
     }
     const served = queries.filter((q) => q.outcome !== QueryOutcome.Refused);

@@ -507,6 +507,13 @@ async function queriesPhase(ctx: Ctx, targets: Targets, refusedShare: number): P
   return phaseMetrics("queries", seconds, plan.served + plan.refused, txs, gas);
 }
 
+/** Tops `address` up by `amount` from the deployer when its balance is below `min` (institutions pay their gas). */
+export async function ensureFunded(ctx: Ctx, address: string, min: bigint, amount: bigint): Promise<void> {
+  if ((await ctx.conn.ethers.provider.getBalance(address)) >= min) return;
+  const deployer = (await ctx.conn.ethers.getSigners())[0];
+  await (await deployer.sendTransaction({ to: address, value: amount })).wait();
+}
+
 // ------------------------------------------------------------------ objections
 
 /**
@@ -519,7 +526,6 @@ async function objectionsPhase(ctx: Ctx): Promise<PhaseMetrics> {
   const list: { city: number; i: number }[] = [];
   for (let c = 0; c < ctx.pop.counts.length; c++) for (let i = 0; i < ctx.pop.counts[c]; i++) if (ctx.pop.hasObjection(c, i)) list.push({ city: c, i });
   const filed = Number(await ctx.c.ledger.objectionCount());
-  const deployer = (await ctx.conn.ethers.getSigners())[0];
   const funded = new Set<number>();
   let txs = 0;
   let gas = 0;
@@ -528,8 +534,7 @@ async function objectionsPhase(ctx: Ctx): Promise<PhaseMetrics> {
     const code = ctx.pop.code(city, i);
     const institutionId = 1 + (k % ctx.manifest.institutions.length);
     const inst = institutionWallet(ctx.manifest.institutions[institutionId - 1].keyIndex).connect(ctx.conn.ethers.provider);
-    if (!funded.has(institutionId) && (await ctx.conn.ethers.provider.getBalance(inst.address)) < 10n ** 17n)
-      await (await deployer.sendTransaction({ to: inst.address, value: 10n ** 18n })).wait();
+    if (!funded.has(institutionId)) await ensureFunded(ctx, inst.address, 10n ** 17n, 10n ** 18n);
     funded.add(institutionId);
     const version = ctx.pop.isCorrected(city, i) ? 2 : 1;
     tick(ctx);
