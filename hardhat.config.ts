@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { ArgumentType } from "hardhat/types/arguments";
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import type { NewTaskDefinition, TaskArguments } from "hardhat/types/tasks";
 import { defineConfig, task } from "hardhat/config";
 
 const require = createRequire(import.meta.url);
@@ -10,11 +12,46 @@ export const TEST_MNEMONIC = "test test test test test test test test test test 
 /** Funded accounts: 0 deployer, 1 regulator, 2..26 the 25 node operators, the rest for tests and institutions. */
 const ACCOUNT_COUNT = 64;
 
+/**
+ * Every project task compiles first, so that a fresh clone runs any README command (artifacts/ and
+ * typechain-types/ are generated, not committed). Hardhat's `build` task is incremental: it compiles only when
+ * artifacts are missing or stale, and with `quiet` it prints nothing when nothing changed. The build runs before
+ * the task's module is imported, so a task module may import anything the compile generates.
+ */
+async function compile(hre: HardhatRuntimeEnvironment): Promise<void> {
+  await hre.tasks.getTask("build").run({ quiet: true });
+}
+
+/** The same task, compiling first (a lazy action resolves to `{ default: (args, hre) => … }`). */
+function compilingFirst(definition: NewTaskDefinition): NewTaskDefinition {
+  const { action: load, inlineAction: inline } = definition;
+  if (load !== undefined) {
+    return {
+      ...definition,
+      action: async () => ({
+        default: async (args: TaskArguments, hre: HardhatRuntimeEnvironment) => {
+          await compile(hre);
+          const { default: action } = await load();
+          return await action(args, hre);
+        },
+      }),
+    };
+  }
+  return {
+    ...definition,
+    inlineAction: async (args: TaskArguments, hre: HardhatRuntimeEnvironment) => {
+      await compile(hre);
+      return await inline(args, hre);
+    },
+  };
+}
+
 const tasks = [
   task("deploy", "Deploy the consortium (or find and verify an existing deployment) and write its manifest")
     .addOption({ name: "institutions", description: "Number of institutions to register", type: ArgumentType.INT, defaultValue: 899 })
     .addOption({ name: "objectionDays", description: "Days a node has to answer an objection", type: ArgumentType.INT, defaultValue: 20 })
-    .addFlag({ name: "fresh", description: "Deploy anew even if a valid deployment exists" })
+    .addFlag({ name: "fresh", description: "Archive the network's manifest and node stores (to archive/ folders) and deploy anew" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores that --fresh archives (default: data)", defaultValue: "" })
     .setAction(() => import("./scripts/deploy.js"))
     .build(),
   task("attest", "Attest credit records from a JSON or CSV file (live, or in Merkle batches) and write proof files")
@@ -23,14 +60,14 @@ const tasks = [
     .addOption({ name: "batchSize", description: "Records per transaction (live) or per Merkle batch (batch)", type: ArgumentType.INT, defaultValue: 100 })
     .addOption({ name: "node", description: "Attest through this node (default: the first active node of each record's city)", defaultValue: "" })
     .addOption({ name: "out", description: "Folder for the proof files", defaultValue: "proofs" })
-    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
     .setAction(() => import("./scripts/attest.js"))
     .build(),
   task("verify-record", "Check a record and its proof file against the chain: valid / superseded / revoked / disputed / not anchored")
     .addOption({ name: "record", description: "The record file (JSON or CSV)", defaultValue: "" })
     .addOption({ name: "proof", description: "The proof file written by attest", defaultValue: "" })
     .addOption({ name: "index", description: "Which record of the file (1-based)", type: ArgumentType.INT, defaultValue: 1 })
-    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
     .setAction(() => import("./scripts/verify.js"))
     .build(),
   task("query", "Run one authorized live query: authorization, request, cross-city service, log commitment, report checks")
@@ -39,7 +76,7 @@ const tasks = [
     .addOption({ name: "purpose", description: "credit-approval, post-loan, guarantee-review or supply-chain", defaultValue: "credit-approval" })
     .addOption({ name: "categories", description: "Comma-separated categories", defaultValue: "basic-info,operating-status,financing-mortgage" })
     .addOption({ name: "enterpriseAccount", description: "Network account index of the enterprise's bound signer", type: ArgumentType.INT, defaultValue: 40 })
-    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
     .setAction(() => import("./scripts/query.js"))
     .build(),
   task("audit", "List the audit trail (attestations, authorizations, queries, objections) and optionally prove it against the chain")
@@ -53,7 +90,7 @@ const tasks = [
     .addOption({ name: "sample", description: "With --verify: check N random records and N random log entries", type: ArgumentType.INT, defaultValue: 0 })
     .addOption({ name: "seed", description: "Seed of --sample", defaultValue: "audit" })
     .addOption({ name: "format", description: "table, json or csv", defaultValue: "table" })
-    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
     .setAction(() => import("./scripts/audit.js"))
     .build(),
   task("replay", "Replay a year of YRD volume (2024 totals at --scale 1): deterministic, resumable, with a JSON report")
@@ -62,11 +99,12 @@ const tasks = [
     .addOption({ name: "seed", description: "Workload seed: same seed, same roots", defaultValue: "yrd-2024" })
     .addOption({ name: "batchSize", description: "Enterprises per Merkle chunk (each chunk anchors one batch per category)", type: ArgumentType.INT, defaultValue: 10000 })
     .addOption({ name: "workers", description: "Worker threads for record hashing (0 = main thread)", type: ArgumentType.INT, defaultValue: 2 })
-    .addOption({ name: "dataDir", description: "Folder of the node stores and the replay state", defaultValue: "data" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores and the replay state (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
     .addOption({ name: "refusedShare", description: "Share of refused query attempts (default from seeds/workload-2024.json)", defaultValue: "" })
     .addOption({ name: "epoch", description: "Live mode: unix time the authorizations are valid from (default: the chain's clock); same seed and epoch, same roots", defaultValue: "" })
     .addOption({ name: "out", description: "Folder of the JSON report", defaultValue: "bench/results" })
     .addFlag({ name: "resume", description: "Continue an interrupted replay from its last checkpoint" })
+    .addFlag({ name: "fresh", description: "Archive the network's deployment (manifest and node stores) and replay on a new one" })
     .setAction(() => import("./scripts/replay.js"))
     .build(),
   task("bench", "Run the benchmarks and write JSON and markdown under bench/results/")
@@ -77,10 +115,10 @@ const tasks = [
     .setAction(() => import("./scripts/bench.js"))
     .build(),
   task("demo", "The whole story on the in-process chain: consortium, attestations, correction, objection, cross-city query, audit")
-    .addOption({ name: "dataDir", description: "Folder of the node stores", defaultValue: "data" })
+    .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
     .setAction(() => import("./scripts/demo.js"))
     .build(),
-];
+].map(compilingFirst);
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],

@@ -4,9 +4,9 @@ pragma solidity ^0.8.24;
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ConsortiumMember} from "./ConsortiumMember.sol";
-import {CreditLedger} from "./CreditLedger.sol";
 import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
 
 /// @title ConsentRegistry
 /// @notice Authorizations (授权) of enterprises for credit queries: signed off chain by the enterprise's signer
@@ -15,44 +15,30 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 /// `src/consent/authorization.ts` (typed data, signing).
 /// @dev The enterprise's signer is the one its home-city node bound in the CreditLedger.
 contract ConsentRegistry is IConsentRegistry, EIP712, ConsortiumMember {
-    /// @notice The EIP-712 type of an authorization.
+    /// @inheritdoc IConsentRegistry
     bytes32 public constant AUTHORIZATION_TYPEHASH = keccak256(
         "Authorization(bytes18 enterprise,uint32 institution,uint8 purpose,uint8 categories,uint64 notBefore,uint64 notAfter,uint256 nonce)"
     );
-    /// @notice Bit mask of the three record categories (1 << 1 | 1 << 2 | 1 << 3).
+    /// @inheritdoc IConsentRegistry
     uint8 public constant ALL_CATEGORIES = 0x0E;
 
-    error NoEnterpriseSigner(bytes18 enterprise);
-    error InvalidSignature(bytes18 enterprise, address signer);
-    error NotAuthorizedInstitution(uint32 callerInstitution, uint32 authorizedInstitution);
-    error NonceAlreadyUsed(bytes18 enterprise, uint256 nonce);
-    error InvalidPurpose(Purpose purpose);
-    error InvalidCategories(uint8 categories);
-    error InvalidValidityWindow(uint64 notBefore, uint64 notAfter);
-    error AuthorizationExpired(bytes32 authorizationId, uint64 notAfter);
-    error AuthorizationNotYetValid(bytes32 authorizationId, uint64 notBefore);
-    error UnknownAuthorization(bytes32 authorizationId);
-    error AuthorizationIsRevoked(bytes32 authorizationId);
-    error NotEnterpriseSigner(address account, bytes18 enterprise);
-    error WrongEnterprise(bytes32 authorizationId, bytes18 authorized, bytes18 requested);
-    error WrongInstitution(bytes32 authorizationId, uint32 authorized, uint32 requesting);
-    error WrongPurpose(bytes32 authorizationId, Purpose authorized, Purpose requested);
-    error CategoriesNotAuthorized(bytes32 authorizationId, uint8 authorized, uint8 requested);
-
-    /// @notice Where enterprises' signers are bound.
-    CreditLedger public immutable ledger;
+    /// @inheritdoc IConsentRegistry
+    ICreditLedger public immutable ledger;
 
     mapping(bytes32 authorizationId => Consent) private _consents;
+    /// @inheritdoc IConsentRegistry
     mapping(bytes18 enterprise => mapping(uint256 nonce => bool)) public nonceUsed;
 
-    constructor(IConsortiumRegistry registry_, CreditLedger ledger_)
+    /// @param registry_ the consortium registry.
+    /// @param ledger_ the credit ledger, where enterprises' signers are bound.
+    constructor(IConsortiumRegistry registry_, ICreditLedger ledger_)
         EIP712("YRD Credit Chain Consent", "1")
         ConsortiumMember(registry_)
     {
         ledger = ledger_;
     }
 
-    /// @notice The EIP-712 digest (and id) of an authorization.
+    /// @inheritdoc IConsentRegistry
     function authorizationDigest(Authorization calldata a) public view returns (bytes32) {
         return _hashTypedDataV4(
             keccak256(
@@ -70,7 +56,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, ConsortiumMember {
         );
     }
 
-    /// @notice The EIP-712 domain separator of this contract.
+    /// @inheritdoc IConsentRegistry
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
     }
@@ -127,7 +113,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, ConsortiumMember {
         emit NonceCancelled(enterprise, nonce);
     }
 
-    /// @notice The registered authorization with id `authorizationId` (enterprise 0 when unknown).
+    /// @inheritdoc IConsentRegistry
     function consent(bytes32 authorizationId) external view returns (Consent memory) {
         return _consents[authorizationId];
     }

@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
+import {IConsortiumMember} from "./interfaces/IConsortiumMember.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 
 /// @title ConsortiumMember
 /// @notice Base of every contract that lets consortium members act: the one place that asks the registry
 /// whether the caller is an active node, an active institution or the regulator. The registry's own custom
 /// errors (`NotNodeOperator`, `NotActiveNode`, `NodeIsFrozen`, `NotActiveInstitution` …) bubble up unchanged.
-abstract contract ConsortiumMember {
-    /// @notice The consortium registry this contract trusts for membership.
+abstract contract ConsortiumMember is IConsortiumMember {
+    /// @inheritdoc IConsortiumMember
     IConsortiumRegistry public immutable registry;
 
-    error ZeroRegistry();
-
+    /// @param registry_ the consortium registry, not the zero address.
     constructor(IConsortiumRegistry registry_) {
         if (address(registry_) == address(0)) revert ZeroRegistry();
         registry = registry_;

@@ -11,63 +11,40 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 /// only by proposals that reach votes of at least two thirds of the voting nodes (active and not frozen),
 /// counted at the moment of each vote. Votes already cast stay counted if their voter later leaves.
 contract ConsortiumRegistry is IConsortiumRegistry {
-    /// @notice How long a proposal collects votes.
+    /// @inheritdoc IConsortiumRegistry
     uint64 public constant PROPOSAL_LIFETIME = 7 days;
-    /// @notice Node id 0 means "no node".
+    /// @inheritdoc IConsortiumRegistry
     uint16 public constant NO_NODE = 0;
-    /// @notice Institution id 0 means "no institution".
+    /// @inheritdoc IConsortiumRegistry
     uint32 public constant NO_INSTITUTION = 0;
 
-    error NotGenesisAdmin(address account);
-    error GenesisAlreadyClosed();
-    error GenesisIncomplete(uint16 nodeCount, address regulator);
-    error InvalidCityCode(uint32 city);
-    error CityAlreadyRegistered(uint32 city);
-    error UnknownCity(uint32 city);
-    error ZeroAddress();
-    error AccountAlreadyRegistered(address account);
-    error NotNodeOperator(address account);
-    error NotActiveNode(uint16 nodeId, NodeStatus status);
-    error NodeIsFrozen(uint16 nodeId);
-    error UnknownNode(uint16 nodeId);
-    error NotInstitutionSigner(address account);
-    error UnknownInstitution(uint32 institutionId);
-    error NotActiveInstitution(uint32 institutionId, InstitutionStatus status);
-    error InstitutionIsFrozen(uint32 institutionId);
-    error SponsorNotActive(uint32 institutionId, uint16 sponsor);
-    error NotSponsor(uint32 institutionId, uint16 sponsor, uint16 caller);
-    error InvalidInstitutionStatus(InstitutionStatus status);
-    error InstitutionStatusUnchanged(uint32 institutionId, InstitutionStatus status);
-    error NotRegulator(address account);
-    error FreezeUnchanged(bool frozen);
-    error UnknownProposal(uint256 proposalId);
-    error ProposalExpired(uint256 proposalId, uint64 expiry);
-    error ProposalAlreadyExecuted(uint256 proposalId);
-    error AlreadyVoted(uint256 proposalId, uint16 nodeId);
-    error NotEnoughVotes(uint256 proposalId, uint16 votes, uint16 required);
-    error InvalidProposalTarget(ProposalKind kind, uint16 nodeId, NodeStatus status);
-    error LastVotingNode();
-    error TooManyNodes();
-
+    /// @inheritdoc IConsortiumRegistry
     address public genesisAdmin;
     /// @inheritdoc IConsortiumRegistry
     address public regulator;
 
+    /// @inheritdoc IConsortiumRegistry
     mapping(uint32 city => bool) public isCity;
     uint32[] private _cities;
 
     mapping(uint16 nodeId => Node) private _nodes;
+    /// @inheritdoc IConsortiumRegistry
     mapping(address operator => uint16 nodeId) public nodeIdOf;
+    /// @inheritdoc IConsortiumRegistry
     uint16 public nodeCount;
-    /// @notice Nodes whose status is Active and that are not frozen: the base of the two-thirds threshold.
+    /// @inheritdoc IConsortiumRegistry
     uint16 public votingNodeCount;
 
     mapping(uint32 institutionId => Institution) private _institutions;
+    /// @inheritdoc IConsortiumRegistry
     mapping(address signer => uint32 institutionId) public institutionIdOf;
+    /// @inheritdoc IConsortiumRegistry
     uint32 public institutionCount;
 
     mapping(uint256 proposalId => Proposal) private _proposals;
+    /// @inheritdoc IConsortiumRegistry
     mapping(uint256 proposalId => mapping(uint16 nodeId => bool)) public hasVoted;
+    /// @inheritdoc IConsortiumRegistry
     uint256 public proposalCount;
 
     /// @notice The deployer becomes the genesis admin until `closeGenesis`.
@@ -88,14 +65,12 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     // ------------------------------------------------------------------ genesis
 
-    /// @notice Registers a connected city by its 6-digit division code (genesis only).
-    /// @param city division code ending in "00", e.g. 310000 (Shanghai) or 320100 (Nanjing).
+    /// @inheritdoc IConsortiumRegistry
     function registerCity(uint32 city) external onlyGenesis {
         _registerCity(city);
     }
 
-    /// @notice Registers one of the initial nodes, active from the start (genesis only).
-    /// @return nodeId the new node's id (1-based, in registration order).
+    /// @inheritdoc IConsortiumRegistry
     function genesisAddNode(uint32 city, address operator, bytes32 metadataDigest)
         external
         onlyGenesis
@@ -105,14 +80,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         return _addNode(city, operator, metadataDigest);
     }
 
-    /// @notice Names the regulator account (genesis only).
+    /// @inheritdoc IConsortiumRegistry
     function setRegulator(address newRegulator) external onlyGenesis {
         if (newRegulator == address(0)) revert ZeroAddress();
         emit RegulatorChanged(regulator, newRegulator);
         regulator = newRegulator;
     }
 
-    /// @notice Ends genesis: the deployer keeps no power; from now on the nodes govern by vote.
+    /// @inheritdoc IConsortiumRegistry
     function closeGenesis() external onlyGenesis {
         if (nodeCount == 0 || regulator == address(0)) revert GenesisIncomplete(nodeCount, regulator);
         genesisAdmin = address(0);
@@ -121,20 +96,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     // ------------------------------------------------------------------ governance
 
-    /// @notice Number of votes a proposal needs now: at least two thirds of the voting nodes, rounded up.
+    /// @inheritdoc IConsortiumRegistry
     function requiredVotes() public view returns (uint16) {
         uint256 n = votingNodeCount;
         uint256 required = (2 * n + 2) / 3;
         return required == 0 ? 1 : uint16(required);
     }
 
-    /// @notice An active node proposes a change of membership; the proposer's vote is counted at once.
-    /// @param kind what the proposal does.
-    /// @param nodeId the target node (ignored for AdmitNode, which assigns the next id on execution).
-    /// @param city AdmitNode: the new node's city (a new connected city is registered on execution).
-    /// @param operator AdmitNode: the new node's operator account.
-    /// @param metadataDigest AdmitNode: digest of the new node's metadata.
-    /// @return proposalId id of the new proposal (1-based).
+    /// @inheritdoc IConsortiumRegistry
     function propose(ProposalKind kind, uint16 nodeId, uint32 city, address operator, bytes32 metadataDigest)
         external
         returns (uint256 proposalId)
@@ -164,14 +133,13 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         _vote(proposalId, proposer);
     }
 
-    /// @notice An active node votes for a proposal; the vote that reaches the threshold executes it.
+    /// @inheritdoc IConsortiumRegistry
     function vote(uint256 proposalId) external {
         (uint16 voter,) = requireActiveNode(msg.sender);
         _vote(proposalId, voter);
     }
 
-    /// @notice Executes a proposal whose votes already reach the current threshold (e.g. after the threshold
-    /// fell because a node left). Callable by any active node.
+    /// @inheritdoc IConsortiumRegistry
     function execute(uint256 proposalId) external {
         requireActiveNode(msg.sender);
         Proposal storage p = _liveProposal(proposalId);
@@ -180,7 +148,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         _execute(proposalId, p);
     }
 
-    /// @notice The proposal with id `proposalId`.
+    /// @inheritdoc IConsortiumRegistry
     function proposal(uint256 proposalId) external view returns (Proposal memory) {
         if (proposalId == 0 || proposalId > proposalCount) revert UnknownProposal(proposalId);
         return _proposals[proposalId];
@@ -188,15 +156,13 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     // ------------------------------------------------------------------ institutions
 
-    /// @notice An active node registers an institution it sponsors.
-    /// @return institutionId the new institution's id (1-based).
+    /// @inheritdoc IConsortiumRegistry
     function registerInstitution(InstitutionRequest calldata request) external returns (uint32 institutionId) {
         (uint16 sponsor,) = requireActiveNode(msg.sender);
         return _registerInstitution(sponsor, request);
     }
 
-    /// @notice An active node registers several institutions it sponsors, in order.
-    /// @return firstId id of the first one; the others follow consecutively.
+    /// @inheritdoc IConsortiumRegistry
     function multiRegisterInstitutions(InstitutionRequest[] calldata requests) external returns (uint32 firstId) {
         (uint16 sponsor,) = requireActiveNode(msg.sender);
         firstId = institutionCount + 1;
@@ -205,7 +171,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         }
     }
 
-    /// @notice The sponsoring node suspends (`Suspended`) or reinstates (`Active`) one of its institutions.
+    /// @inheritdoc IConsortiumRegistry
     function setInstitutionStatus(uint32 institutionId, InstitutionStatus status) external {
         (uint16 caller,) = requireActiveNode(msg.sender);
         Institution storage inst = _institutions[institutionId];
@@ -219,7 +185,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     // ------------------------------------------------------------------ regulator
 
-    /// @notice The regulator freezes or unfreezes a node; a frozen node cannot act and does not vote.
+    /// @inheritdoc IConsortiumRegistry
     function setNodeFrozen(uint16 nodeId, bool frozen) external onlyRegulator {
         Node storage n = _nodes[nodeId];
         if (n.status == NodeStatus.None) revert UnknownNode(nodeId);
@@ -230,7 +196,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         emit NodeFrozen(nodeId, frozen);
     }
 
-    /// @notice The regulator freezes or unfreezes an institution; a frozen institution cannot act.
+    /// @inheritdoc IConsortiumRegistry
     function setInstitutionFrozen(uint32 institutionId, bool frozen) external onlyRegulator {
         Institution storage inst = _institutions[institutionId];
         if (inst.status == InstitutionStatus.None) revert UnknownInstitution(institutionId);
@@ -290,7 +256,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         return _isVoting(_nodes[nodeId]);
     }
 
-    /// @notice All connected cities, in registration order (bounded by the number of cities, a few dozen).
+    /// @inheritdoc IConsortiumRegistry
     function cities() external view returns (uint32[] memory) {
         return _cities;
     }

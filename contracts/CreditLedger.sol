@@ -15,33 +15,12 @@ import {USCC} from "./libraries/USCC.sol";
 /// Batch leaves follow the StandardMerkleTree of OpenZeppelin's merkle-tree package (double keccak of the ABI-encoded
 /// values), so 64-byte internal nodes can never pass as leaves.
 contract CreditLedger is ICreditLedger, ConsortiumMember {
-    /// @notice Version 0 means "no version declared on chain"; batch records then start at version 1.
+    /// @inheritdoc ICreditLedger
     uint32 public constant NO_VERSION = 0;
-    /// @notice The longest proof `verifyRecord` accepts (a tree of 2^64 leaves is out of reach anyway).
+    /// @inheritdoc ICreditLedger
     uint256 public constant MAX_PROOF_LENGTH = 64;
 
-    error InvalidCategory(Category category);
-    error EnterpriseCityNotConnected(bytes18 enterprise, uint32 divisionCode);
-    error NotHomeCityNode(bytes18 enterprise, uint32 enterpriseCity, uint32 nodeCity);
-    error VersionNotIncreasing(bytes18 enterprise, Category category, uint32 version, uint32 currentVersion);
-    error ZeroDigest();
-    error EmptyBatch();
-    error ZeroRoot();
-    error UnknownBatch(uint256 batchId);
-    error ProofTooLong(uint256 length);
-    error UnknownRecordVersion(bytes18 enterprise, Category category, uint32 version, uint32 currentVersion);
-    error AlreadyRevoked(bytes18 enterprise, Category category, uint32 version);
-    error ZeroReason();
-    error ZeroSigner();
-    error NotEnterpriseOrInstitution(address account);
-    error UnknownObjection(uint256 objectionId);
-    error ObjectionNotOpen(uint256 objectionId, ObjectionStatus status);
-    error ObjectionDeadlinePassed(uint256 objectionId, uint64 deadline);
-    error InvalidOutcome(ObjectionStatus outcome);
-    error CorrectionMissing(uint256 objectionId, uint32 objectedVersion, uint32 currentVersion);
-    error ZeroObjectionWindow();
-
-    /// @notice Time a node has to answer an objection (20 days by the 2013 regulation; set at deployment).
+    /// @inheritdoc ICreditLedger
     uint64 public immutable objectionWindow;
 
     /// @dev record key = enterprise (144 bits) << 8 | category
@@ -49,12 +28,15 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     mapping(uint256 key => mapping(uint32 version => bytes32)) private _liveDigest;
     mapping(uint256 key => mapping(uint32 version => uint16)) private _revocationReason;
     mapping(uint256 key => mapping(uint32 version => uint32)) private _disputes;
+    /// @inheritdoc ICreditLedger
     mapping(bytes18 enterprise => address) public enterpriseSigner;
 
     mapping(uint256 batchId => Batch) private _batches;
+    /// @inheritdoc ICreditLedger
     uint256 public batchCount;
 
     mapping(uint256 objectionId => Objection) private _objections;
+    /// @inheritdoc ICreditLedger
     uint256 public objectionCount;
 
     /// @param registry_ the consortium registry.
@@ -200,12 +182,12 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
         emit ObjectionResolved(objectionId, outcome, corrected, resolutionDigest, nodeId);
     }
 
-    /// @notice The objection with id `objectionId` (status `None` when unknown).
+    /// @inheritdoc ICreditLedger
     function objection(uint256 objectionId) external view returns (Objection memory) {
         return _objections[objectionId];
     }
 
-    /// @notice Whether an objection is still open after its deadline: what the regulator looks for.
+    /// @inheritdoc ICreditLedger
     function isOverdue(uint256 objectionId) external view returns (bool) {
         Objection storage o = _objections[objectionId];
         return o.status == ObjectionStatus.Open && block.timestamp > o.deadline;
@@ -213,26 +195,24 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
 
     // ------------------------------------------------------------------ reads
 
-    /// @notice The current version of (enterprise, category): the highest declared on chain, or 1 when none
-    /// was declared (then version 1 may live in a batch), or 0 for an invalid category.
+    /// @inheritdoc ICreditLedger
     function currentVersion(bytes18 enterprise, Category category) external view returns (uint32) {
         if (category == Category.None || uint8(category) > uint8(Category.FinancingMortgage)) return NO_VERSION;
         return _effectiveVersion(_key(enterprise, category));
     }
 
-    /// @notice The highest version of (enterprise, category) declared on chain by `attest` or `supersede`,
-    /// 0 when none was (batch records then count as version 1).
+    /// @inheritdoc ICreditLedger
     function declaredVersion(bytes18 enterprise, Category category) external view returns (uint32) {
         return _currentVersion[_key(enterprise, category)];
     }
 
-    /// @notice The batch with id `batchId`.
+    /// @inheritdoc ICreditLedger
     function batch(uint256 batchId) external view returns (Batch memory) {
         if (batchId == 0 || batchId > batchCount) revert UnknownBatch(batchId);
         return _batches[batchId];
     }
 
-    /// @notice Revocation reason code of a record version (0 when not revoked).
+    /// @inheritdoc ICreditLedger
     function revocationReason(bytes18 enterprise, Category category, uint32 version) external view returns (uint16) {
         return _revocationReason[_key(enterprise, category)][version];
     }
@@ -268,7 +248,7 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
         return _lifecycleStatus(key, leaf.version);
     }
 
-    /// @notice Number of open or unconfirmed objections on a record version.
+    /// @inheritdoc ICreditLedger
     function disputeCount(bytes18 enterprise, Category category, uint32 version) external view returns (uint32) {
         return _disputes[_key(enterprise, category)][version];
     }

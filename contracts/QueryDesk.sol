@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ConsortiumMember} from "./ConsortiumMember.sol";
-import {ConsentRegistry} from "./ConsentRegistry.sol";
+import {IConsentRegistry} from "./interfaces/IConsentRegistry.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 import {IQueryDesk} from "./interfaces/IQueryDesk.sol";
 import {USCC} from "./libraries/USCC.sol";
@@ -14,29 +14,24 @@ import {USCC} from "./libraries/USCC.sol";
 /// @dev Each step is one transaction with an event, so the chain alone tells who asked what, when, why, with
 /// whose permission, and who answered. Off-chain counterpart: `src/query/`.
 contract QueryDesk is IQueryDesk, ConsortiumMember {
-    /// @notice Most report digests one fulfilment may carry.
+    /// @inheritdoc IQueryDesk
     uint256 public constant MAX_REPORTS = 32;
 
-    error UnknownQuery(uint256 queryId);
-    error QueryNotPending(uint256 queryId, QueryStatus status);
-    error QueryDeadlinePassed(uint256 queryId, uint64 deadline);
-    error QueryNotYetExpired(uint256 queryId, uint64 deadline);
-    error NotServingNode(uint256 queryId, uint32 servingCity, uint32 nodeCity);
-    error EnterpriseCityNotConnected(bytes18 enterprise, uint32 divisionCode);
-    error NoReports();
-    error TooManyReports(uint256 count);
-    error ZeroReason();
-    error ZeroServiceWindow();
-
-    /// @notice The consent registry that holds authorizations.
-    ConsentRegistry public immutable consents;
-    /// @notice Seconds a serving node has to answer a request.
+    /// @inheritdoc IQueryDesk
+    IConsentRegistry public immutable consents;
+    /// @inheritdoc IQueryDesk
     uint64 public immutable serviceWindow;
 
     mapping(uint256 queryId => Query) private _queries;
+    /// @inheritdoc IQueryDesk
     uint256 public queryCount;
 
-    constructor(IConsortiumRegistry registry_, ConsentRegistry consents_, uint64 serviceWindow_) ConsortiumMember(registry_) {
+    /// @param registry_ the consortium registry.
+    /// @param consents_ the consent registry that holds authorizations.
+    /// @param serviceWindow_ seconds a serving node has to answer a request.
+    constructor(IConsortiumRegistry registry_, IConsentRegistry consents_, uint64 serviceWindow_)
+        ConsortiumMember(registry_)
+    {
         if (serviceWindow_ == 0) revert ZeroServiceWindow();
         consents = consents_;
         serviceWindow = serviceWindow_;
@@ -100,7 +95,7 @@ contract QueryDesk is IQueryDesk, ConsortiumMember {
         emit QueryExpired(queryId);
     }
 
-    /// @notice The query with id `queryId` (status `None` when unknown).
+    /// @inheritdoc IQueryDesk
     function query(uint256 queryId) external view returns (Query memory) {
         return _queries[queryId];
     }

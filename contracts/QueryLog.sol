@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {ConsortiumMember} from "./ConsortiumMember.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
+import {IQueryLog} from "./interfaces/IQueryLog.sol";
 import {RFC6962} from "./libraries/RFC6962.sol";
 
 /// @title QueryLog
@@ -11,28 +12,13 @@ import {RFC6962} from "./libraries/RFC6962.sol";
 /// the first must come with a consistency proof against the node's previous one, checked here, so a node can
 /// add entries but never rewrite or drop what it already committed. Anyone proves an entry with an inclusion
 /// proof against a commitment. Off-chain counterpart: `src/merkle/log.ts` and `src/query/log-entry.ts`.
-contract QueryLog is ConsortiumMember {
-    /// @notice One committed state of a node's log.
-    struct Commitment {
-        uint64 size; // number of entries the root covers
-        bytes32 root; // RFC 6962 Merkle tree hash of the first `size` entries
-        uint64 committedAt; // block time of the commitment
-    }
-
-    event LogCommitted(uint16 indexed nodeId, uint256 indexed index, uint64 size, bytes32 root, uint64 previousSize);
-
-    error EmptyLog();
-    error LogShrinks(uint16 nodeId, uint64 previousSize, uint64 size);
-    error LogUnchanged(uint16 nodeId, uint64 size);
-    error UnknownCommitment(uint16 nodeId, uint256 index);
-
+contract QueryLog is IQueryLog, ConsortiumMember {
     mapping(uint16 nodeId => Commitment[]) private _commitments;
 
+    /// @param registry_ the consortium registry.
     constructor(IConsortiumRegistry registry_) ConsortiumMember(registry_) {}
 
-    /// @notice An active node commits the state of its log. After its first commitment, `consistencyProof`
-    /// must prove (RFC 9162 §2.1.4) that the new tree extends the previously committed one.
-    /// @return index position of this commitment in the node's list.
+    /// @inheritdoc IQueryLog
     function commitLog(uint64 size, bytes32 root, bytes32[] calldata consistencyProof) external returns (uint256 index) {
         (uint16 nodeId,) = _requireActiveNode();
         Commitment[] storage list = _commitments[nodeId];
@@ -50,8 +36,7 @@ contract QueryLog is ConsortiumMember {
         emit LogCommitted(nodeId, index, size, root, previousSize);
     }
 
-    /// @notice Proves that `leafHash` is entry `leafIndex` of node `nodeId`'s log as committed at `index`.
-    /// Reverts with the RFC6962 library's error that names what is wrong; returns true otherwise.
+    /// @inheritdoc IQueryLog
     function verifyEntry(uint16 nodeId, uint256 index, uint64 leafIndex, bytes32 leafHash, bytes32[] calldata proof)
         external
         view
@@ -62,17 +47,17 @@ contract QueryLog is ConsortiumMember {
         return true;
     }
 
-    /// @notice Number of commitments node `nodeId` has made.
+    /// @inheritdoc IQueryLog
     function commitmentCount(uint16 nodeId) external view returns (uint256) {
         return _commitments[nodeId].length;
     }
 
-    /// @notice Commitment number `index` of node `nodeId`.
+    /// @inheritdoc IQueryLog
     function commitment(uint16 nodeId, uint256 index) external view returns (Commitment memory) {
         return _commitment(nodeId, index);
     }
 
-    /// @notice The latest commitment of node `nodeId` (size 0 when it has none).
+    /// @inheritdoc IQueryLog
     function latestCommitment(uint16 nodeId) external view returns (Commitment memory c) {
         Commitment[] storage list = _commitments[nodeId];
         if (list.length > 0) c = list[list.length - 1];

@@ -3,8 +3,8 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { renderAudit, parseFormat } from "../src/audit/report.js";
 import { collectTrail, resolveNode, type TrailFilter } from "../src/audit/trail.js";
 import { verifyTrail } from "../src/audit/verify.js";
-import { openContext } from "../src/cli/context.js";
 import { runCli } from "../src/cli/run.js";
+import { dataDirOption, openSession } from "../src/cli/session.js";
 import { parseDate, samplePicker } from "../src/cli/args.js";
 import { proveReplaySample, replayStateIn } from "../src/replay/prove.js";
 
@@ -25,7 +25,10 @@ interface Args {
 export default async function audit(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     const format = parseFormat(args.format);
-    const ctx = await openContext(hre, args.dataDir, (l) => console.error(l));
+    // the audit only reads: stores are opened read-only, nothing is created or settled
+    const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir), readOnly: true });
+    try {
+    const ctx = { conn: session.conn, manifest: session.manifest, contracts: session.contracts, stores: session.stores };
     const filter: TrailFilter = {
       enterprise: args.enterprise || undefined,
       institution: args.institution > 0 ? args.institution : undefined,
@@ -42,11 +45,13 @@ export default async function audit(args: Args, hre: HardhatRuntimeEnvironment):
         })
       : undefined;
     // after a replay, the sample also proves replayed records and queries, regenerated from the replay's seed
-    const replayed = replayStateIn(args.dataDir, ctx.manifest);
+    const replayed = replayStateIn(ctx.stores);
     if (findings && replayed && args.sample > 0)
-      findings = [...findings, ...(await proveReplaySample(ctx.contracts, ctx.manifest, args.dataDir, replayed, args.sample, args.seed))];
+      findings = [...findings, ...(await proveReplaySample(ctx.contracts, ctx.manifest, ctx.stores, replayed, args.sample, args.seed))];
     console.log(renderAudit(rows, findings, format));
-    ctx.stores.close();
     if (findings?.some((f) => !f.ok)) process.exitCode = 2;
+    } finally {
+      session.close();
+    }
   });
 }

@@ -1,16 +1,16 @@
 /** `npm run demo`: the whole story on the in-process chain, no server needed. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { openContext } from "../src/cli/context.js";
 import { runDemo } from "../src/cli/demo.js";
 import { runCli } from "../src/cli/run.js";
+import { dataDirOption, openSession } from "../src/cli/session.js";
 
 export default async function demo(args: { dataDir: string }, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
-    const ctx = await openContext(hre, args.dataDir);
+    const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir) });
     try {
-      await runDemo(ctx, (s) => console.log(s));
+      await runDemo(session, (s) => console.log(s));
     } finally {
-      ctx.stores.close();
+      session.close();
     }
   });
 }

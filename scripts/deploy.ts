@@ -1,5 +1,9 @@
-/** `npx hardhat deploy [--institutions N] [--fresh] [--network localhost]`: deploy or verify the consortium. */
+/** `npx hardhat deploy [--institutions N] [--objection-days D] [--fresh] [--data-dir DIR]`: deploy or verify the consortium. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { isInProcess } from "../src/chain/connection.js";
 import { deployConsortium } from "../src/chain/deploy.js";
 import { consortiumTable } from "../src/cli/consortium.js";
 import { runCli } from "../src/cli/run.js";
@@ -8,15 +12,29 @@ interface Args {
   institutions: number;
   objectionDays: number;
   fresh: boolean;
+  dataDir: string;
 }
 
 export default async function deploy(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     const conn = await hre.network.create();
-    const result = await deployConsortium(conn, { institutions: args.institutions, objectionDays: args.objectionDays, fresh: args.fresh, log: (l) => console.log(l) });
+    // the in-process chain is gone when the command ends: its manifest is not kept (nor one of an earlier run read)
+    const scratch = isInProcess(conn) ? mkdtempSync(join(tmpdir(), "yrd-in-process-")) : undefined;
+    try {
+    const result = await deployConsortium(conn, {
+      institutions: args.institutions,
+      objectionDays: args.objectionDays,
+      fresh: args.fresh,
+      dataDir: scratch ?? (args.dataDir || undefined),
+      manifestPath: scratch && join(scratch, "manifest.json"),
+      log: (l) => console.log(l),
+    });
     console.log(`\n${result.reused ? "Existing" : "New"} deployment on ${conn.networkName} (chain ${result.manifest.chainId}):`);
     for (const [name, c] of Object.entries(result.manifest.contracts)) console.log(`  ${name.padEnd(20)} ${c.address}  (block ${c.block})`);
-    console.log(`  manifest             ${result.path}\n`);
+    console.log(scratch ? "  manifest             (not kept: the in-process chain ends with this command; use --network localhost)\n" : `  manifest             ${result.path}\n`);
     console.log(await consortiumTable(conn, result.manifest));
+    } finally {
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
+    }
   });
 }

@@ -3,8 +3,8 @@
  * one live, authorized, cross-city query end to end, then the institution's check of every report.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { institutionSigner, openContext } from "../src/cli/context.js";
 import { runCli } from "../src/cli/run.js";
+import { dataDirOption, openSession } from "../src/cli/session.js";
 import { formatTable } from "../src/cli/table.js";
 import { runLiveQuery, parsePurpose } from "../src/query/session.js";
 import { CATEGORY_SLUGS, categoriesToMask, parseCategory } from "../src/records/index.js";
@@ -25,16 +25,17 @@ export default async function query(args: Args, hre: HardhatRuntimeEnvironment):
     validateUscc(args.enterprise);
     const purpose = parsePurpose(args.purpose);
     const mask = categoriesToMask(args.categories.split(",").map((s) => parseCategory(s.trim())));
-    const ctx = await openContext(hre, args.dataDir, (l) => console.error(l));
-    const signers = await ctx.conn.ethers.getSigners();
+    const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir) });
+    try {
+    const signers = await session.conn.ethers.getSigners();
     const enterpriseSigner = signers[args.enterpriseAccount];
     if (!enterpriseSigner) throw new Error(`--enterprise-account ${args.enterpriseAccount}: the network has ${signers.length} accounts`);
-    const inst = await institutionSigner(ctx, args.institution);
-    const r = await runLiveQuery(ctx, inst, enterpriseSigner, { enterprise: args.enterprise, institution: args.institution, purpose, categories: mask });
-    const node = (id: number) => ctx.manifest.nodes.find((n) => n.nodeId === id)!;
+    const inst = await session.institution(args.institution);
+    const r = await runLiveQuery(session, inst, enterpriseSigner, { enterprise: args.enterprise, institution: args.institution, purpose, categories: mask });
+    const node = (id: number) => session.manifest.nodes.find((n) => n.nodeId === id)!;
     console.log(`authorization ${r.authorizationId}`);
     console.log(
-      `query ${r.result.queryId}: institution ${args.institution} (sponsor ${node(ctx.manifest.institutions[args.institution - 1].sponsorNodeId).id}) → served by ${node(r.result.servingNode).id}; outcome ${r.result.outcome === 1 ? "fulfilled" : "denied (the node holds no record)"}`,
+      `query ${r.result.queryId}: institution ${args.institution} (sponsor ${node(session.manifest.institutions[args.institution - 1].sponsorNodeId).id}) → served by ${node(r.result.servingNode).id}; outcome ${r.result.outcome === 1 ? "fulfilled" : "denied (the node holds no record)"}`,
     );
     console.log(`request tx ${r.result.requestTx}\nanswer tx  ${r.result.answerTx}\nlog entry ${node(r.result.servingNode).id}#${r.result.logSequence}, committed at size ${r.commitment?.size ?? "(not yet)"}`);
     if (r.checks.length > 0)
@@ -45,7 +46,9 @@ export default async function query(args: Args, hre: HardhatRuntimeEnvironment):
             r.checks.map((c) => [CATEGORY_SLUGS[c.report.category as 1 | 2 | 3], c.report.version, c.report.anchor.mode, c.report.recordDigest.slice(0, 18) + "…", c.result]),
           ),
       );
-    ctx.stores.close();
     if (r.checks.some((c) => c.result !== "valid" && c.result !== "disputed")) process.exitCode = 2;
+    } finally {
+      session.close();
+    }
   });
 }

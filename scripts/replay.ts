@@ -1,4 +1,4 @@
-/** `npx hardhat replay [--scale S] [--mode bulk|live] [--seed X] [--batch-size N] [--workers W] [--data-dir D] [--epoch T] [--resume]`. */
+/** `npx hardhat replay [--scale S] [--mode bulk|live] [--seed X] [--batch-size N] [--workers W] [--data-dir D] [--epoch T] [--resume | --fresh]`. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
@@ -14,6 +14,7 @@ interface Args {
   workers: number;
   dataDir: string;
   resume: boolean;
+  fresh: boolean;
   refusedShare: string;
   epoch: string;
   out: string;
@@ -32,8 +33,9 @@ export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironm
       seed: args.seed,
       batchSize: args.batchSize,
       workers: args.workers,
-      dataDir: args.dataDir,
+      dataDir: args.dataDir || undefined,
       resume: args.resume,
+      fresh: args.fresh,
       refusedShare: args.refusedShare === "" ? undefined : Number(args.refusedShare),
       epoch,
       log: (l) => console.error(l),

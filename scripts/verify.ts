@@ -1,7 +1,7 @@
 /** `npx hardhat verify-record --record <file> --proof <file> [--index N]`: valid / superseded / revoked / disputed / not anchored. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import { openContext } from "../src/cli/context.js";
 import { runCli } from "../src/cli/run.js";
+import { dataDirOption, openSession } from "../src/cli/session.js";
 import { readProofFile, verifyRecordProof } from "../src/ledger/proof-file.js";
 import { readRecordFile } from "../src/records/index.js";
 
@@ -18,10 +18,13 @@ export default async function verify(args: Args, hre: HardhatRuntimeEnvironment)
     const records = readRecordFile(args.record);
     if (args.index < 1 || args.index > records.length) throw new Error(`--index must be 1-${records.length} for ${args.record}`);
     const proof = readProofFile(args.proof);
-    const ctx = await openContext(hre, args.dataDir, (l) => console.error(l));
-    const { verdict, reason } = await verifyRecordProof(ctx.contracts, ctx.manifest, records[args.index - 1], proof);
-    console.log(`${verdict}${reason ? `: ${reason}` : ""}`);
-    ctx.stores.close();
-    if (verdict !== "valid") process.exitCode = 2;
+    const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir), readOnly: true });
+    try {
+      const { verdict, reason } = await verifyRecordProof(session.contracts, session.manifest, records[args.index - 1], proof);
+      console.log(`${verdict}${reason ? `: ${reason}` : ""}`);
+      if (verdict !== "valid") process.exitCode = 2;
+    } finally {
+      session.close();
+    }
   });
 }

@@ -9,9 +9,8 @@ import { verifyTrail } from "../src/audit/verify.js";
 import { Purpose } from "../src/consent/authorization.js";
 import { attestRecords, type EncodedRecord } from "../src/ledger/attest.js";
 import { checkReports, liveQuery, registerAuthorization } from "../src/query/live.js";
-import { NodeQueryLog } from "../src/query/querylog.js";
 import { QueryOutcome } from "../src/query/log-entry.js";
-import { NodeStores } from "../src/store/stores.js";
+import { Session } from "../src/session.js";
 import { deployedConsortium } from "./helpers/consortium.js";
 import { b18, uscc } from "./helpers/codes.js";
 
@@ -26,7 +25,7 @@ describe("audit trail", function () {
   this.timeout(120_000);
   let f: Awaited<ReturnType<typeof deployedConsortium>>;
   let c: Contracts;
-  let stores: NodeStores;
+  let session: Session;
   let dataDir: string;
   const HEFEI = uscc("340104", "MA2TXN4K1");
   const HEFEI_2 = uscc("340111", "MA2TXN4K9");
@@ -36,14 +35,14 @@ describe("audit trail", function () {
     f = await deployedConsortium(4);
     c = await contractsOf(f.conn, f.manifest);
     dataDir = mkdtempSync(join(tmpdir(), "yrd-data-"));
-    stores = new NodeStores(dataDir, f.manifest);
+    session = await Session.open(f.conn, { dataDir, deployment: { manifest: f.manifest, path: join(f.deploymentsDir, "manifest.json") } });
     // hf-1 (node 23) attests live and in a batch; the enterprise binds its signer
-    await attestRecords(c, f.manifest, stores, f.operators, [rec(HEFEI, 1, "basic v1"), rec(HEFEI, 2, "status v1")], { mode: "live" });
-    await attestRecords(c, f.manifest, stores, f.operators, [rec(HEFEI, 3, "financing v1"), rec(HEFEI_2, 3, "other financing")], { mode: "batch" });
+    await attestRecords(session, [rec(HEFEI, 1, "basic v1"), rec(HEFEI, 2, "status v1")], { mode: "live" });
+    await attestRecords(session, [rec(HEFEI, 3, "financing v1"), rec(HEFEI_2, 3, "other financing")], { mode: "batch" });
     await c.ledger.connect(f.operators[22]).bindEnterpriseSigner(b18(HEFEI), enterpriseKey.address);
   });
   after(() => {
-    stores.close();
+    session.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -59,7 +58,7 @@ describe("audit trail", function () {
       notAfter: now + 86_400,
       nonce: 1n,
     });
-    const q = await liveQuery(c, f.manifest, stores, f.operators, inst, {
+    const q = await liveQuery(session, inst, {
       enterprise: b18(HEFEI),
       categories: (1 << 1) | (1 << 3),
       purpose: Purpose.CreditApproval,
@@ -76,8 +75,7 @@ describe("audit trail", function () {
     const forged = { ...q.reports[0], salt: hexlify(new Uint8Array(32).fill(9)) };
     expect((await checkReports(c, [forged], [...fulfilled]))[0].result).to.equal("commitment-mismatch");
 
-    const log = new NodeQueryLog(stores.get(23));
-    await log.commit(c.queryLog.connect(f.operators[22]), 23);
+    await (await session.node(23)).commitLog();
 
     const rows = await collectTrail(f.conn, f.manifest, c, { enterprise: HEFEI });
     const kinds = rows.map((r) => r.kind);
@@ -86,7 +84,7 @@ describe("audit trail", function () {
     expect(query.data.crossCity).to.equal(true);
     expect(query.cities).to.include.members(["310000", "340100"]);
 
-    const findings = await verifyTrail(c, f.manifest, stores, rows, { enterprise: HEFEI });
+    const findings = await verifyTrail(c, f.manifest, session.stores, rows, { enterprise: HEFEI });
     expect(findings.filter((x) => !x.ok), JSON.stringify(findings.filter((x) => !x.ok))).to.deep.equal([]);
     expect(findings.length).to.be.greaterThan(4);
   });
@@ -96,13 +94,13 @@ describe("audit trail", function () {
       tamper();
       try {
         const rows = await collectTrail(f.conn, f.manifest, c, {});
-        return (await verifyTrail(c, f.manifest, stores, rows, {})).filter((x) => !x.ok).map((x) => x.failure!);
+        return (await verifyTrail(c, f.manifest, session.stores, rows, {})).filter((x) => !x.ok).map((x) => x.failure!);
       } finally {
         restore();
       }
     }
     const flip = (table: string, column: string, where: string) => {
-      const db = stores.get(23).db;
+      const db = session.stores.get(23).db;
       const row = db.prepare(`SELECT ${column} AS v FROM ${table} WHERE ${where}`).get() as { v: Uint8Array };
       const original = new Uint8Array(row.v);
       const changed = new Uint8Array(original);
@@ -121,8 +119,12 @@ describe("audit trail", function () {
       const t = flip("records", "encoding", "category = 3 AND enterprise = '" + HEFEI + "'");
       expect(await failuresAfter(t.tamper, t.restore)).to.deep.equal(["store-digest-mismatch"]);
     });
-    it("in a batched record's leaf hash (the batch no longer rebuilds its root)", async () => {
+    it("in a batched record's leaf hash", async () => {
       const t = flip("records", "leaf_hash", "category = 3 AND enterprise = '" + HEFEI + "'");
+      expect(await failuresAfter(t.tamper, t.restore)).to.deep.equal(["leaf-hash-mismatch"]);
+    });
+    it("in a batch's leaves (the batch no longer rebuilds its root)", async () => {
+      const t = flip("batches", "leaves", "category = 3");
       expect(await failuresAfter(t.tamper, t.restore)).to.deep.equal(["batch-root-mismatch"]);
     });
     it("in a query log entry", async () => {
@@ -137,7 +139,7 @@ describe("audit trail", function () {
     });
     it("and nothing fails once restored", async () => {
       const rows = await collectTrail(f.conn, f.manifest, c, {});
-      expect((await verifyTrail(c, f.manifest, stores, rows, {})).filter((x) => !x.ok)).to.deep.equal([]);
+      expect((await verifyTrail(c, f.manifest, session.stores, rows, {})).filter((x) => !x.ok)).to.deep.equal([]);
     });
   });
 });

@@ -53,8 +53,15 @@ describe("commands end to end on a hardhat node", function () {
     expect(bad.code).to.equal(2);
     expect(bad.stdout).to.match(/^not anchored: the record does not open the proof's commitment/);
 
-    // a correction: attesting the basic record again makes version 2 current and version 1 superseded
-    const again = await hh("attest", "--file", join(EXAMPLES, "basic-info.json"), "--data-dir", data, "--out", proofs);
+    // the same record again is not attested again: it is reported unchanged, with its proof
+    const same = await hh("attest", "--file", join(EXAMPLES, "basic-info.json"), "--data-dir", data, "--out", proofs);
+    expect(same.code, same.stderr).to.equal(0);
+    expect(same.stdout).to.match(/basic-info\s+1\s+hf-1\s+live \(unchanged\)/);
+    expect(same.stdout).to.match(/0 record\(s\) attested, 1 unchanged/);
+    // a correction: attesting a changed basic record makes version 2 current and version 1 superseded
+    const changed = { ...JSON.parse(readFileSync(join(EXAMPLES, "basic-info.json"), "utf8")), address: "安徽省合肥市蜀山区示例路 99 号" };
+    writeFileSync(join(dir, "moved.json"), JSON.stringify(changed));
+    const again = await hh("attest", "--file", join(dir, "moved.json"), "--data-dir", data, "--out", proofs);
     expect(again.stdout).to.match(/basic-info\s+2\s+hf-1/);
     const old = await hh("verify-record", "--record", join(EXAMPLES, "basic-info.json"), "--proof", basicProof);
     expect(old.stdout).to.match(/^superseded: a newer version \(v2\) is current/);

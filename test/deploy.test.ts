@@ -60,9 +60,11 @@ describe("deploy", function () {
 
       await rejection(deployConsortium(conn, { institutions: 31, deploymentsDir: dir }), /has 30 institutions, 31 were asked for/);
 
-      const fresh = await deployConsortium(conn, { institutions: 30, deploymentsDir: dir, fresh: true });
+      const fresh = await deployConsortium(conn, { institutions: 30, deploymentsDir: dir, dataDir: join(dir, "data"), fresh: true });
       expect(fresh.reused).to.equal(false);
       expect(fresh.replacedBecause).to.equal("--fresh");
+      // the old manifest is archived, not overwritten
+      expect(readManifest(fresh.archived!.manifest!)!.contracts).to.deep.equal(first.manifest.contracts);
       expect(fresh.manifest.contracts.ConsortiumRegistry.address).to.not.equal(first.manifest.contracts.ConsortiumRegistry.address);
     });
 
@@ -84,7 +86,7 @@ describe("deploy", function () {
       process.env.YRD_SEEDS_DIR = bad;
       try {
         const own = mkdtempSync(join(tmpdir(), "yrd-deployments-"));
-        const err = await rejection(deployConsortium(conn, { deploymentsDir: own, fresh: true }), /duplicate node id sh-1/);
+        const err = await rejection(deployConsortium(conn, { deploymentsDir: own, dataDir: own, fresh: true }), /duplicate node id sh-1/);
         expect(err).to.be.instanceOf(SeedError);
         expect(readdirSync(own)).to.deep.equal([]);
       } finally {

@@ -121,10 +121,12 @@ describe("replay", function () {
   it("same seed, same roots, at any worker count; another seed, other roots", async () => {
     const dir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
     try {
-      const withWorker = await replay(await network.create(), base(dir, { workers: 1 }));
+      const withWorker = await replay(await network.create(), base(join(dir, "a"), { workers: 1 }));
       expect(withWorker.rootsDigest).to.equal(reference.rootsDigest);
-      const other = await replay(await network.create(), base(dir, { seed: "another seed" }));
+      const other = await replay(await network.create(), base(join(dir, "b"), { seed: "another seed" }));
       expect(other.rootsDigest).to.not.equal(reference.rootsDigest);
+      // an in-process chain is new each time: a folder holding an earlier one's stores is refused, not reused
+      await rejection(replay(await network.create(), base(join(dir, "b"))), /holds the stores of an earlier in-process chain/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -169,7 +171,7 @@ describe("replay", function () {
         const again = await replay(conn, base(dir, { mode: "live", scale: liveScale, epoch: live.options.epoch }));
         expect(again.rootsDigest).to.equal(live.rootsDigest);
         expect(again.counts).to.deep.equal(live.counts);
-        const manifest = readManifest(manifestPath("default", "31337"))!;
+        const manifest = readManifest(join(dir, "default-31337", "manifest.json"))!;
         const c = await contractsOf(conn, manifest);
         expect(await c.desk.queryCount()).to.equal(BigInt(live.counts.queries)); // each query requested once
         const stores = new NodeStores(dir, manifest);
@@ -251,7 +253,7 @@ describe("replay", function () {
       try {
         const err = await rejection(replay(await connect(), base(dir, { stopAfterSteps: 40 })), /stopped after 40 chain steps/);
         expect(err).to.be.instanceOf(ReplayInterrupted);
-        await rejection(replay(await connect(), base(dir)), /a replay already exists/);
+        await rejection(replay(await connect(), base(dir)), /a replay already ran on this deployment .*pass --resume to continue it, or --fresh/);
         await rejection(replay(await connect(), base(dir, { resume: true, seed: "x" })), /started with seed "test-seed", not "x"/);
         const recordSteps = reference.phases[0].transactions;
         await rejection(replay(await connect(), base(dir, { resume: true, stopAfterSteps: recordSteps - 40 + 5 })), /stopped after/);

@@ -14,7 +14,6 @@ import { StandardTree } from "../merkle/standard.js";
 import { decodeLogEntry, logEntryLeafHash, reportsDigest } from "../query/log-entry.js";
 import type { StoredRecord } from "../store/nodeStore.js";
 import type { NodeStores } from "../store/stores.js";
-import { ReplayStore } from "../replay/store.js";
 import { bytes18ToUscc, type TrailFilter, type TrailRow, matches, usccToBytes18 } from "./trail.js";
 
 export interface Finding {
@@ -112,22 +111,21 @@ export async function verifyTrail(
   const records: { nodeId: number; record: StoredRecord; onChainDigest?: string }[] = [];
   for (const r of rows.filter((x) => x.kind === "attestation")) {
     const nodeId = r.nodes[0];
-    const rec = stores.get(nodeId).get(r.enterprise!, r.data.category as number, r.data.version as number);
+    const rec = stores.existing().includes(nodeId) ? stores.get(nodeId).get(r.enterprise!, r.data.category as number, r.data.version as number) : undefined;
     if (!rec) findings.push({ subject: `record ${r.enterprise}/${r.data.category}/v${r.data.version}`, ok: false, failure: "record-missing-from-store" });
     else records.push({ nodeId, record: rec, onChainDigest: r.data.digest as string });
   }
   const trees = new Map<string, StandardTree>();
   for (const r of choose(rows.filter((x) => x.kind === "batch"), opts)) {
     const nodeId = r.nodes[0];
-    const store = stores.get(nodeId);
     const batchId = r.data.batchId as number;
-    let leaves = store.batchLeafHashes(batchId);
-    if (leaves.length === 0) {
-      // a replayed batch keeps its leaves with its replay step (records are regenerated from the seed)
-      const step = new ReplayStore(store).stepOfBatch(batchId);
-      if (step?.leaves) leaves = Array.from({ length: step.count }, (_, k) => step.leaves!.slice(32 * k, 32 * k + 32));
-    }
     const subject = `batch ${batchId} of node ${nodeId}`;
+    if (!stores.existing().includes(nodeId)) {
+      findings.push({ subject, ok: false, failure: "store-missing", detail: `no store of node ${nodeId} at ${stores.path(nodeId)}` });
+      continue;
+    }
+    const store = stores.get(nodeId);
+    const leaves = store.batchLeafHashes(batchId);
     if (leaves.length !== r.data.count) {
       findings.push({ subject, ok: false, failure: "batch-count-mismatch", detail: `store has ${leaves.length} records, chain says ${r.data.count}` });
       continue;
@@ -145,7 +143,11 @@ export async function verifyTrail(
     for (const m of members) records.push({ nodeId, record: m });
   }
   for (const { nodeId, record, onChainDigest } of choose(records, opts))
-    findings.push(await checkRecord(c, record, record.batchId ? trees.get(`${nodeId}:${record.batchId}`) : undefined, onChainDigest));
+    findings.push(
+      await checkRecord(c, record, record.batchId ? trees.get(`${nodeId}:${record.batchId}`) : undefined, onChainDigest).catch(
+        (e: unknown): Finding => ({ subject: `record ${record.enterprise}/${record.category}/v${record.version}`, ok: false, failure: "check-error", detail: errorName(e, c) }),
+      ),
+    );
 
   // query logs: every listed entry is in a committed log; live ones agree with the QueryDesk events
   const liveQueries = new Map<number, TrailRow[]>();
@@ -154,11 +156,16 @@ export async function verifyTrail(
   const entries: { nodeId: number; seq: number; log: MerkleLog }[] = [];
   for (const nodeId of stores.existing()) {
     const store = stores.get(nodeId);
-    if (store.logSize() === 0) continue;
-    const log = MerkleLog.fromLeafHashes(store.logLeafHashes());
+    const log = MerkleLog.importLeafHashes(store.logLeaves());
     const latest = await c.queryLog.latestCommitment(nodeId);
-    if (Number(latest.size) > 0 && hexlify(log.root(Number(latest.size))) !== latest.root)
-      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${latest.size} entries do not rebuild the committed root` });
+    const committed = Number(latest.size);
+    if (committed > log.size) {
+      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-shorter-than-commitment", detail: `the chain's latest commitment covers ${committed} entries, the store has ${log.size}` });
+      continue;
+    }
+    if (committed > 0 && hexlify(log.root(committed)) !== latest.root)
+      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${committed} entries do not rebuild the committed root` });
+    else if (log.size > 0) findings.push({ subject: `query log of node ${nodeId}`, ok: true, detail: `${committed} of ${log.size} entries committed` });
     for (const e of store.allLogEntries()) {
       const decoded = decodeLogEntry(e.entry);
       const row: TrailRow = {
@@ -178,12 +185,18 @@ export async function verifyTrail(
     }
   }
   for (const { nodeId, seq, log } of choose(entries, opts)) {
-    const store = stores.get(nodeId);
+    findings.push(await checkLogEntry(c, stores, liveQueries, nodeId, seq, log).catch((e: unknown): Finding => ({ subject: `log entry ${nodeId}#${seq}`, ok: false, failure: "check-error", detail: errorName(e, c) })));
+  }
+  return findings;
+}
+
+/** Checks one whole entry of a node's log: its leaf, its inclusion in a commitment on chain, and its agreement with the QueryDesk. */
+async function checkLogEntry(c: Contracts, stores: NodeStores, liveQueries: Map<number, TrailRow[]>, nodeId: number, seq: number, log: MerkleLog): Promise<Finding> {
+  const store = stores.get(nodeId);
     const e = store.logEntry(seq)!;
     const subject = `log entry ${nodeId}#${seq}`;
     if (hexlify(logEntryLeafHash(e.entry)) !== hexlify(e.leafHash)) {
-      findings.push({ subject, ok: false, failure: "log-entry-hash-mismatch", detail: "the entry's bytes do not hash to its stored leaf" });
-      continue;
+      return { subject, ok: false, failure: "log-entry-hash-mismatch", detail: "the entry's bytes do not hash to its stored leaf" };
     }
     const count = Number(await c.queryLog.commitmentCount(nodeId));
     let index = -1;
@@ -197,14 +210,13 @@ export async function verifyTrail(
       }
     }
     if (index < 0) {
-      findings.push({ subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" });
-      continue;
+      return { subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" };
     }
+    if (size > log.size) return { subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${index} covers ${size} entries, the store has ${log.size}` };
     try {
       await c.queryLog.verifyEntry(nodeId, index, seq, e.leafHash, log.inclusionProof(seq, size));
     } catch (err) {
-      findings.push({ subject, ok: false, failure: "inclusion-proof-rejected", detail: errorName(err, c) });
-      continue;
+      return { subject, ok: false, failure: "inclusion-proof-rejected", detail: errorName(err, c) };
     }
     const d = decodeLogEntry(e.entry);
     if (d.liveQueryId !== 0n) {
@@ -220,12 +232,9 @@ export async function verifyTrail(
         req.data.authorizationId === d.authorizationId &&
         (ful ? reportsDigest(ful.data.reportDigests as string[]) === d.reportsDigest : true);
       if (!agrees && req !== undefined) {
-        findings.push({ subject, ok: false, failure: "log-entry-disagrees-with-chain", detail: `live query ${d.liveQueryId}` });
-        continue;
+        return { subject, ok: false, failure: "log-entry-disagrees-with-chain", detail: `live query ${d.liveQueryId}` };
       }
     }
-    findings.push({ subject, ok: true });
-  }
-  return findings;
+  return { subject, ok: true };
 }
 

@@ -28,7 +28,7 @@ export interface GasReport {
 }
 
 export async function measureGas(conn: ChainConnection, deploymentsDir: string, log: (s: string) => void = () => {}): Promise<GasReport> {
-  const { manifest } = await deployConsortium(conn, { institutions: 0, fresh: true, deploymentsDir });
+  const { manifest } = await deployConsortium(conn, { institutions: 0, fresh: true, deploymentsDir, dataDir: deploymentsDir });
   const c = await contractsOf(conn, manifest);
   const r = await roles(conn, manifest.nodes.length);
   const hefei = loadSeeds().cities.find((x) => x.code === "340100")!;

@@ -3,9 +3,12 @@
  * Idempotent: when a manifest for the network exists and its contracts are still on chain, the deployment
  * is verified against it and reused instead of deployed again.
  */
+import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import type { ConsortiumRegistry, CreditLedger } from "../../typechain-types/index.js";
+import { DEFAULT_DATA_DIR } from "../store/stores.js";
 import { INSTITUTION_KINDS, loadSeeds, type InstitutionKindName, type InstitutionMix, type NodeSeed, type Seeds } from "../seeds.js";
+import { archiveDeployment, type Archived } from "../store/archive.js";
 import { institutionWallet, roles } from "./accounts.js";
 import type { ChainConnection } from "./connection.js";
 import {
@@ -22,8 +25,15 @@ import {
 export interface DeployOptions {
   /** Number of institutions to register (default: the 2024 figure, 899). */
   institutions?: number;
-  /** Deploy anew even when a valid deployment exists. */
+  /**
+   * Deploy anew even when a deployment exists: its manifest and its node stores (under `dataDir`) are first
+   * moved to dated archive folders (`archive/` beside each), never deleted.
+   */
   fresh?: boolean;
+  /** Folder of the node stores, archived with the manifest by `fresh` (default: data/). */
+  dataDir?: string;
+  /** Write the manifest here instead of `<deploymentsDir>/<network>-<chainId>.json` (the in-process chain's, kept with its stores). */
+  manifestPath?: string;
   /** Days a node has to answer an objection (default 20, the 2013 regulation's figure). */
   objectionDays?: number;
   /** Folder of manifests (default: deployments/). */
@@ -37,8 +47,10 @@ export interface DeployResult {
   path: string;
   /** True when an existing deployment was found, verified and reused. */
   reused: boolean;
-  /** Why an existing manifest was not reused (stale chain, --fresh), if there was one. */
+  /** Why an existing manifest was not reused (--fresh), if there was one. */
   replacedBecause?: string;
+  /** Where --fresh moved the old manifest and node stores. */
+  archived?: Archived;
 }
 
 /** Contracts every deployment has, in deployment order. */
@@ -142,19 +154,34 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
   if (!Number.isSafeInteger(institutions) || institutions < 0)
     throw new Error(`--institutions must be a whole number ≥ 0, got ${institutions}`);
   const { chainId } = await conn.ethers.provider.getNetwork();
-  const path = manifestPath(conn.networkName, chainId, opts.deploymentsDir);
+  const path = opts.manifestPath ?? manifestPath(conn.networkName, chainId, opts.deploymentsDir);
 
   let replacedBecause: string | undefined;
-  const existing = readManifest(path);
-  if (existing && !opts.fresh) {
-    replacedBecause = await verifyDeployment(conn, existing, seeds, institutions);
-    if (!replacedBecause) {
+  let archived: Archived | undefined;
+  if (opts.fresh) {
+    let existing: Manifest | undefined;
+    try {
+      existing = readManifest(path);
+    } catch {
+      existing = undefined; // a corrupt manifest is archived as it is
+    }
+    archived = archiveDeployment(path, join(opts.dataDir ?? DEFAULT_DATA_DIR, `${existing?.network ?? conn.networkName}-${existing?.chainId ?? chainId}`));
+    if (archived.manifest) {
+      replacedBecause = "--fresh";
+      log(`archived the manifest ${path} to ${archived.manifest}`);
+    }
+    if (archived.stores) log(`archived the node stores to ${archived.stores}`);
+  } else {
+    const existing = readManifest(path);
+    if (existing) {
+      const stale = await verifyDeployment(conn, existing, seeds, institutions);
+      if (stale)
+        throw new Error(
+          `manifest ${path} is stale: ${stale}. Deploy with --fresh: it moves the manifest and its node stores to archive folders and deploys anew`,
+        );
       log(`found the deployment in ${path}: verified, reusing it`);
       return { manifest: existing, path, reused: true };
     }
-    log(`manifest ${path} is stale: ${replacedBecause}; deploying anew`);
-  } else if (existing) {
-    replacedBecause = "--fresh";
   }
 
   const r = await roles(conn, seeds.nodes.length);
@@ -226,7 +253,7 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
   };
   writeManifest(path, manifest);
   log(`manifest written to ${path}`);
-  return { manifest, path, reused: false, replacedBecause };
+  return { manifest, path, reused: false, replacedBecause, archived };
 }
 
 function toRequest(p: { signer: string; kind: string; nameDigest: string }) {

@@ -60,23 +60,58 @@ export function seedDigests(dir: string = seedsDir()): Record<string, string> {
   return out;
 }
 
+/** Thrown for a manifest that cannot be used: names the file and what to do. */
+export class ManifestError extends Error {}
+
+const isAddress = (v: unknown) => typeof v === "string" && /^0x[0-9a-fA-F]{40}$/.test(v);
+
+/** Checks the shape of a parsed manifest; returns the first problem found, naming the field. */
+export function manifestProblem(m: unknown): string | undefined {
+  if (typeof m !== "object" || m === null || Array.isArray(m)) return "it is not a JSON object";
+  const o = m as Record<string, unknown>;
+  if (o.version !== MANIFEST_VERSION) return `version is ${JSON.stringify(o.version)}, expected ${MANIFEST_VERSION}`;
+  for (const f of ["network", "chainId", "deployedAt"]) if (typeof o[f] !== "string") return `${f} must be a string`;
+  for (const f of ["deployer", "regulator"]) if (!isAddress(o[f])) return `${f} must be an address`;
+  if (!Number.isSafeInteger(o.deployBlock)) return "deployBlock must be a whole number";
+  if (typeof o.contracts !== "object" || o.contracts === null) return "contracts must be an object";
+  for (const [name, c] of Object.entries(o.contracts as Record<string, unknown>)) {
+    const e = c as { address?: unknown; block?: unknown } | null;
+    if (!e || !isAddress(e.address) || !Number.isSafeInteger(e.block)) return `contracts.${name} must have an address and a block`;
+  }
+  if (!Array.isArray(o.nodes) || o.nodes.length === 0) return "nodes must be a non-empty list";
+  for (const [i, n] of (o.nodes as Record<string, unknown>[]).entries()) {
+    if (typeof n !== "object" || n === null) return `nodes[${i}] must be an object`;
+    if (!Number.isSafeInteger(n.nodeId) || typeof n.id !== "string" || typeof n.city !== "string" || !isAddress(n.operator))
+      return `nodes[${i}] must have nodeId, id, city and operator`;
+  }
+  if (!Array.isArray(o.institutions)) return "institutions must be a list";
+  for (const [i, n] of (o.institutions as Record<string, unknown>[]).entries()) {
+    if (typeof n !== "object" || n === null) return `institutions[${i}] must be an object`;
+    if (!Number.isSafeInteger(n.institutionId) || !Number.isSafeInteger(n.sponsorNodeId) || !isAddress(n.signer) || !Number.isSafeInteger(n.keyIndex))
+      return `institutions[${i}] must have institutionId, sponsorNodeId, signer and keyIndex`;
+  }
+  if (typeof o.seedDigests !== "object" || o.seedDigests === null) return "seedDigests must be an object";
+  return undefined;
+}
+
+/** Reads and checks a manifest; undefined when there is none. */
 export function readManifest(path: string): Manifest | undefined {
   if (!existsSync(path)) return undefined;
-  let m: Manifest;
+  let m: unknown;
   try {
-    m = JSON.parse(readFileSync(path, "utf8")) as Manifest;
+    m = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new Error(`manifest ${path} is not valid JSON (${(e as Error).message}); move it away or deploy with --fresh`);
+    throw new ManifestError(`manifest ${path} is not valid JSON (${(e as Error).message}): deploy with --fresh to archive it and deploy anew`);
   }
-  if (m.version !== MANIFEST_VERSION)
-    throw new Error(`manifest ${path} has version ${m.version}, expected ${MANIFEST_VERSION}; deploy with --fresh`);
-  return m;
+  const problem = manifestProblem(m);
+  if (problem) throw new ManifestError(`manifest ${path} is corrupt: ${problem}; deploy with --fresh to archive it and deploy anew`);
+  return m as Manifest;
 }
 
 /** Loads the manifest of a network or explains how to make one. */
 export function requireManifest(path: string): Manifest {
   const m = readManifest(path);
-  if (!m) throw new Error(`no deployment manifest at ${path}: run \`npx hardhat deploy\` for this network first`);
+  if (!m) throw new ManifestError(`no deployment manifest at ${path}: run \`npx hardhat deploy\` for this network first`);
   return m;
 }
 

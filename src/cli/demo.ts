@@ -14,7 +14,7 @@ import { runLiveQuery } from "../query/session.js";
 import { Category, CATEGORY_SLUGS, encodeRecord, readRecordFile, recordToJson, validateRecord, type CreditRecord } from "../records/index.js";
 import { SEEDS_DIR } from "../seeds.js";
 import { consortiumTable } from "./consortium.js";
-import { institutionSigner, type CliContext } from "./context.js";
+import type { Session } from "../session.js";
 import { formatTable } from "./table.js";
 import { join } from "node:path";
 
@@ -23,7 +23,7 @@ function encoded(r: CreditRecord): EncodedRecord {
   return { enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r), signer: "signer" in r ? r.signer : undefined };
 }
 
-export async function runDemo(ctx: CliContext, print: (s: string) => void): Promise<void> {
+export async function runDemo(ctx: Session, print: (s: string) => void): Promise<void> {
   print("== 1. The consortium: 16 cities, 25 nodes, 899 institutions ==");
   print(await consortiumTable(ctx.conn, ctx.manifest));
 
@@ -33,8 +33,8 @@ export async function runDemo(ctx: CliContext, print: (s: string) => void): Prom
   const enterprise = basic.enterprise;
   const signers = await ctx.conn.ethers.getSigners();
   const enterpriseSigner = signers[40];
-  const live = await attestRecords(ctx.contracts, ctx.manifest, ctx.stores, ctx.operators, [basic, status, financing].map(encoded), { mode: "live" });
-  const batch = await attestRecords(ctx.contracts, ctx.manifest, ctx.stores, ctx.operators, readRecordFile(join(examples, "hefei-status.csv")).map(encoded), {
+  const live = await attestRecords(ctx, [basic, status, financing].map(encoded), { mode: "live" });
+  const batch = await attestRecords(ctx, readRecordFile(join(examples, "hefei-status.csv")).map(encoded), {
     mode: "batch",
     chunkSize: 12,
   });
@@ -42,9 +42,9 @@ export async function runDemo(ctx: CliContext, print: (s: string) => void): Prom
 
   print("\n== 3. A correction and an objection ==");
   const corrected = validateRecord({ ...JSON.parse(recordToJson(status)), taxCreditGrade: "B" });
-  const [v2] = await attestRecords(ctx.contracts, ctx.manifest, ctx.stores, ctx.operators, [encoded(corrected)], { mode: "live" });
+  const [v2] = await attestRecords(ctx, [encoded(corrected)], { mode: "live" });
   print(`   operating status corrected: version ${v2.version} supersedes version 1`);
-  const inst2 = await institutionSigner(ctx, 2);
+  const inst2 = await ctx.institution(2);
   const e18 = hexlify(usccBytes(enterprise));
   await (await ctx.contracts.ledger.connect(inst2).fileObjection(e18, Category.FinancingMortgage, 1, id("institution 2: mortgage 2 was released in 2025"))).wait();
   print("   institution 2 objects to the financing record (异议): the record is disputed until the Hefei node answers (20 days)");
@@ -56,7 +56,7 @@ export async function runDemo(ctx: CliContext, print: (s: string) => void): Prom
   print(formatTable(["category", "version", "anchor", "state on chain"], rows));
 
   print("\n== 4. A cross-city query: a Shanghai-sponsored bank asks about the Hefei enterprise, with its authorization ==");
-  const inst1 = await institutionSigner(ctx, 1);
+  const inst1 = await ctx.institution(1);
   const q = await runLiveQuery(ctx, inst1, enterpriseSigner, {
     enterprise,
     institution: 1,

@@ -1,18 +1,22 @@
 /**
  * Attesting records: the home-city node commits to each record with a fresh salt and puts the commitment on
- * chain, live (one digest per record version) or in Merkle batches (one root per batch). The node store gets
- * every record with its salt before the transaction is sent, and is told the outcome after, so nothing is
- * lost. Versions continue from the highest the chain or the store knows; a batch record above version 1 is
- * declared on chain with `multiSupersede` right after its batch is anchored.
+ * chain, live (one digest per record version) or in Merkle batches (one root per batch), through its
+ * journal (`CityNode`): the records with their salts are stored and the write journaled before it is sent,
+ * so an interrupted run is settled when the node next starts, and a rerun of the same file carries on.
+ *
+ * Versions continue from the highest the chain or the store knows; a record whose content is already the
+ * node's current version is not attested again (it is reported unchanged, with its proof). A batch record
+ * above version 1 is declared with `multiSupersede`, journaled together with its batch.
  */
 import { randomBytes } from "node:crypto";
-import { hexlify, keccak256, type Signer } from "ethers";
-import type { Contracts } from "../chain/contracts.js";
-import type { Manifest } from "../chain/manifest.js";
+import { hexlify, keccak256 } from "ethers";
+import type { CityNode } from "../node/city-node.js";
+import type { NewStep } from "../node/journal.js";
 import { StandardTree } from "../merkle/standard.js";
-import { loadSeeds, type City } from "../seeds.js";
+import type { Session } from "../session.js";
+import { loadSeeds } from "../seeds.js";
 import { homeCity } from "../uscc.js";
-import type { NodeStores } from "../store/stores.js";
+import type { StoredRecord } from "../store/nodeStore.js";
 import { fastRecordDigest, fastRecordLeaf, usccBytes } from "./leaf.js";
 
 /** A record ready to attest: its canonical encoding and the JSON the node keeps. */
@@ -39,6 +43,8 @@ export interface AttestedRecord {
   proof?: string[];
   txHash: string;
   block: number;
+  /** True when the record was already attested with this content (nothing sent for it). */
+  unchanged?: boolean;
 }
 
 export interface AttestOptions {
@@ -47,99 +53,132 @@ export interface AttestOptions {
   nodeId?: number;
   /** Records per transaction (live) or per batch (batch). */
   chunkSize?: number;
+  /** Called as each chunk lands on chain (and for unchanged records), so proof files exist for what landed. */
+  onAttested?: (records: AttestedRecord[]) => void;
 }
 
 export const DEFAULT_LIVE_CHUNK = 100;
 export const DEFAULT_BATCH_SIZE = 1000;
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
-async function attestingNode(c: Contracts, manifest: Manifest, city: City, requested?: number): Promise<number> {
+interface Prepared extends EncodedRecord {
+  version: number;
+  salt: Uint8Array;
+  digest: Uint8Array;
+  leafHash: Uint8Array;
+}
+
+async function attestingNode(session: Session, cityCode: string, cityName: string, requested?: number): Promise<number> {
   if (requested !== undefined) {
-    const n = manifest.nodes.find((m) => m.nodeId === requested);
+    const n = session.manifest.nodes.find((m) => m.nodeId === requested);
     if (!n) throw new Error(`unknown node ${requested}`);
-    if (n.city !== city.code) throw new Error(`node ${n.id} is in city ${n.city}; ${city.nameEn} (${city.code}) records need a ${city.nameEn} node`);
+    if (n.city !== cityCode) throw new Error(`node ${n.id} is in city ${n.city}; ${cityName} (${cityCode}) records need a ${cityName} node`);
     return requested;
   }
-  for (const n of manifest.nodes.filter((m) => m.city === city.code)) if (await c.registry.isActiveNode(n.nodeId)) return n.nodeId;
-  throw new Error(`no active node in ${city.nameEn} (${city.code})`);
+  for (const id of session.nodesOfCity(cityCode)) if (await session.contracts.registry.isActiveNode(id)) return id;
+  throw new Error(`no active node in ${cityName} (${cityCode})`);
 }
 
-/** Next version of (enterprise, category): above both the chain's declared version and the store's latest. */
-async function nextVersions(c: Contracts, stores: NodeStores, nodeId: number, items: readonly EncodedRecord[]): Promise<number[]> {
-  const seen = new Map<string, number>();
-  const out: number[] = [];
+/** The record as attested before, from the store: its proof (for a batch member) rebuilt from the batch's leaves. */
+function fromStore(node: CityNode, r: StoredRecord): AttestedRecord {
+  const base = { enterprise: r.enterprise, category: r.category, version: r.version, nodeId: node.nodeId, salt: hexlify(r.salt), digest: hexlify(r.digest), leafHash: hexlify(r.leafHash), txHash: r.txHash ?? "", block: r.block ?? 0, unchanged: true };
+  if (r.mode === "live") return { ...base, mode: "live" };
+  const tree = StandardTree.fromLeafHashes(node.store.batchLeafHashes(r.batchId!));
+  return { ...base, mode: "batch", batchId: r.batchId!, proof: tree.proof(r.leafHash).map((p) => hexlify(p)) };
+}
+
+/**
+ * Splits a node's items into those already attested with the same content (unchanged) and those to attest,
+ * with their next versions: above both the chain's declared version and the store's latest.
+ */
+async function prepare(session: Session, node: CityNode, items: readonly EncodedRecord[]): Promise<{ todo: Prepared[]; unchanged: AttestedRecord[] }> {
+  const next = new Map<string, number>();
+  const todo: Prepared[] = [];
+  const unchanged: AttestedRecord[] = [];
   for (const it of items) {
     const key = `${it.enterprise}:${it.category}`;
-    let v = seen.get(key);
+    let v = next.get(key);
     if (v === undefined) {
-      const declared = Number(await c.ledger.declaredVersion(hexlify(usccBytes(it.enterprise)), it.category));
-      v = Math.max(declared, stores.get(nodeId).latestVersion(it.enterprise, it.category));
+      const latest = node.store.latestVersion(it.enterprise, it.category);
+      const current = latest > 0 ? node.store.get(it.enterprise, it.category, latest) : undefined;
+      if (current && current.mode !== "pending" && Buffer.from(current.encoding).equals(Buffer.from(it.encoding))) {
+        unchanged.push(fromStore(node, current));
+        continue;
+      }
+      const declared = Number(await session.contracts.ledger.declaredVersion(hexlify(usccBytes(it.enterprise)), it.category));
+      v = Math.max(declared, latest);
     }
-    seen.set(key, v + 1);
-    out.push(v + 1);
+    next.set(key, v + 1);
+    const salt = new Uint8Array(randomBytes(32));
+    const digest = fastRecordDigest(salt, it.encoding);
+    todo.push({ ...it, version: v + 1, salt, digest, leafHash: fastRecordLeaf(usccBytes(it.enterprise), it.category, v + 1, digest) });
   }
-  return out;
+  return { todo, unchanged };
 }
 
-/** Attests records, grouped by attesting node. `operators[i]` acts for node i + 1. */
-export async function attestRecords(
-  c: Contracts,
-  manifest: Manifest,
-  stores: NodeStores,
-  operators: readonly Signer[],
-  items: readonly EncodedRecord[],
-  opts: AttestOptions,
-): Promise<AttestedRecord[]> {
+const stored = (p: Prepared, batchId: number | null) => ({ ...p, batchId });
+
+/** Attests records, grouped by attesting node, through each node's journal. */
+export async function attestRecords(session: Session, items: readonly EncodedRecord[], opts: AttestOptions): Promise<AttestedRecord[]> {
   const cities = loadSeeds().cities;
   const groups = new Map<number, EncodedRecord[]>();
   for (const it of items) {
-    const nodeId = await attestingNode(c, manifest, homeCity(it.enterprise, cities), opts.nodeId);
+    const city = homeCity(it.enterprise, cities);
+    const nodeId = await attestingNode(session, city.code, city.nameEn, opts.nodeId);
     groups.set(nodeId, [...(groups.get(nodeId) ?? []), it]);
   }
   const out: AttestedRecord[] = [];
+  const landed = (records: AttestedRecord[]) => {
+    out.push(...records);
+    opts.onAttested?.(records);
+  };
   for (const [nodeId, group] of groups) {
-    const store = stores.get(nodeId);
-    const versions = await nextVersions(c, stores, nodeId, group);
-    const prepared = group.map((it, i) => {
-      const salt = new Uint8Array(randomBytes(32));
-      const digest = fastRecordDigest(salt, it.encoding);
-      const leafHash = fastRecordLeaf(usccBytes(it.enterprise), it.category, versions[i], digest);
-      return { ...it, version: versions[i], salt, digest, leafHash };
-    });
-    const ledger = c.ledger.connect(operators[nodeId - 1]);
+    const node = await session.node(nodeId);
+    const { todo, unchanged } = await prepare(session, node, group);
+    if (unchanged.length > 0) landed(unchanged);
     if (opts.mode === "live") {
       const size = opts.chunkSize ?? DEFAULT_LIVE_CHUNK;
-      for (let s = 0; s < prepared.length; s += size) {
-        const chunk = prepared.slice(s, s + size);
-        store.putPending(chunk.map((p) => ({ ...p, batchId: null })));
-        const tx = await ledger.multiAttest(
-          chunk.map((p) => ({ enterprise: hexlify(usccBytes(p.enterprise)), category: p.category, version: p.version, digest: hexlify(p.digest) })),
-        );
-        const receipt = (await tx.wait())!;
-        store.markLive(chunk, receipt.hash, receipt.blockNumber);
-        for (const p of chunk)
-          out.push({ enterprise: p.enterprise, category: p.category, version: p.version, nodeId, mode: "live", salt: hexlify(p.salt), digest: hexlify(p.digest), leafHash: hexlify(p.leafHash), txHash: receipt.hash, block: receipt.blockNumber });
+      for (let s = 0; s < todo.length; s += size) {
+        const chunk = todo.slice(s, s + size);
+        const first = chunk[0];
+        const step: NewStep<"attest"> = {
+          key: `attest/${first.enterprise}/${first.category}/v${first.version}${chunk.length > 1 ? `+${chunk.length - 1}` : ""}`,
+          kind: "attest",
+          payload: { items: chunk.map((p) => ({ enterprise: p.enterprise, category: p.category, version: p.version, digest: hexlify(p.digest) })) },
+        };
+        await node.journalSteps([step], () => node.store.putPending(chunk.map((p) => stored(p, null))));
+        const mined = await node.execute(step);
+        landed(chunk.map((p) => ({ enterprise: p.enterprise, category: p.category, version: p.version, nodeId, mode: "live", salt: hexlify(p.salt), digest: hexlify(p.digest), leafHash: hexlify(p.leafHash), txHash: mined.hash, block: mined.blockNumber })));
       }
     } else {
       const size = opts.chunkSize ?? DEFAULT_BATCH_SIZE;
       for (const category of [1, 2, 3]) {
-        const ofCategory = prepared.filter((p) => p.category === category);
+        const ofCategory = todo.filter((p) => p.category === category);
         for (let s = 0; s < ofCategory.length; s += size) {
           const chunk = ofCategory.slice(s, s + size);
-          const local = Number(store.getMeta("localBatch") ?? "0") + 1;
-          store.setMeta("localBatch", String(local));
-          store.putPending(chunk.map((p) => ({ ...p, batchId: -local })));
+          const local = node.store.nextLocalBatch();
           const tree = StandardTree.fromLeafHashes(chunk.map((p) => p.leafHash));
-          const batchDigest = keccak256(Buffer.concat(chunk.map((p) => Buffer.from(p.leafHash))));
-          const tx = await ledger.anchorBatch({ category, root: hexlify(tree.root), count: chunk.length, batchDigest });
-          const receipt = (await tx.wait())!;
-          const ev = receipt.logs.map((l) => c.ledger.interface.parseLog(l)).find((p) => p?.name === "BatchAnchored");
-          const batchId = Number(ev!.args.batchId);
-          store.markBatched(local, { batchId, category, root: tree.root, count: chunk.length, batchDigest: Buffer.from(batchDigest.slice(2), "hex"), txHash: receipt.hash, block: receipt.blockNumber });
+          const leaves = Buffer.concat(chunk.map((p) => Buffer.from(p.leafHash)));
+          const anchor: NewStep<"anchor"> = {
+            key: `anchor/${local}`,
+            kind: "anchor",
+            payload: { category, root: hexlify(tree.root), count: chunk.length, batchDigest: keccak256(leaves) },
+          };
           const corrections = chunk.filter((p) => p.version > 1);
-          if (corrections.length > 0)
-            await (await ledger.multiSupersede(corrections.map((p) => ({ enterprise: hexlify(usccBytes(p.enterprise)), category, version: p.version })))).wait();
-          for (const p of chunk)
-            out.push({
+          const supersede: NewStep<"supersede"> = {
+            key: `anchor/${local}/supersede`,
+            kind: "supersede",
+            payload: { items: corrections.map((p) => ({ enterprise: p.enterprise, category, version: p.version })) },
+          };
+          await node.journalSteps(corrections.length > 0 ? [anchor, supersede] : [anchor], () => {
+            node.store.putPendingBatch({ step: anchor.key, category, root: tree.root, count: chunk.length, batchDigest: Buffer.from(anchor.payload.batchDigest.slice(2), "hex"), leaves, chunk: null, local });
+            node.store.putPending(chunk.map((p) => stored(p, -local)));
+          });
+          const mined = await node.execute(anchor);
+          if (corrections.length > 0) await node.execute(supersede);
+          const batchId = node.store.batchOfStep(anchor.key)!.batchId!;
+          landed(
+            chunk.map((p) => ({
               enterprise: p.enterprise,
               category,
               version: p.version,
@@ -150,26 +189,27 @@ export async function attestRecords(
               leafHash: hexlify(p.leafHash),
               batchId,
               proof: tree.proof(p.leafHash).map((x) => hexlify(x)),
-              txHash: receipt.hash,
-              block: receipt.blockNumber,
-            });
+              txHash: mined.hash,
+              block: mined.blockNumber,
+            })),
+          );
         }
       }
     }
+    await bindSigners(session, node, group);
   }
-  for (const [nodeId, group] of groups) await bindSigners(c, operators[nodeId - 1], group);
   return out;
 }
 
-const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
-
 /** Binds the signers named in basic-info records, where the chain does not have them bound already. */
-async function bindSigners(c: Contracts, operator: Signer, items: readonly EncodedRecord[]): Promise<void> {
+async function bindSigners(session: Session, node: CityNode, items: readonly EncodedRecord[]): Promise<void> {
   const latest = new Map<string, string>();
   for (const it of items) if (it.signer && it.signer !== ZERO_ADDRESS) latest.set(it.enterprise, it.signer);
   for (const [enterprise, signer] of latest) {
-    const e18 = hexlify(usccBytes(enterprise));
-    if ((await c.ledger.enterpriseSigner(e18)).toLowerCase() !== signer.toLowerCase())
-      await (await c.ledger.connect(operator).bindEnterpriseSigner(e18, signer)).wait();
+    if ((await session.contracts.ledger.enterpriseSigner(hexlify(usccBytes(enterprise)))).toLowerCase() === signer.toLowerCase()) continue;
+    const version = node.store.latestVersion(enterprise, 1);
+    const step: NewStep<"bind-signer"> = { key: `bind-signer/${enterprise}/v${version}/${signer.toLowerCase()}`, kind: "bind-signer", payload: { enterprise, signer } };
+    await node.journalSteps([step]);
+    await node.execute(step);
   }
 }

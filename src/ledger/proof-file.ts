@@ -3,7 +3,9 @@
  * chain (`verify`): the salt that opens the commitment, and where the commitment is anchored.
  */
 import { getBytes, hexlify } from "ethers";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { archiveStamp } from "../store/archive.js";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
 import { CATEGORY_SLUGS, type Category } from "../records/categories.js";
@@ -28,6 +30,28 @@ export function toProofFile(manifest: Manifest, r: AttestedRecord): ProofFile {
 
 export function proofFileName(r: AttestedRecord): string {
   return `${r.enterprise}-${CATEGORY_SLUGS[r.category as Category]}-v${r.version}.proof.json`;
+}
+
+/**
+ * Writes the proof file of a record into `dir`. The same file already there is left as it is; a different one
+ * of the same name (e.g. from another chain) is moved to `<dir>/archive/` first, never overwritten.
+ */
+export function writeProofFile(dir: string, manifest: Manifest, r: AttestedRecord): { path: string; archived?: string } {
+  mkdirSync(dir, { recursive: true });
+  const { unchanged: _unchanged, ...attested } = r;
+  const text = JSON.stringify(toProofFile(manifest, attested), null, 2) + "\n";
+  const path = join(dir, proofFileName(r));
+  let archived: string | undefined;
+  if (existsSync(path)) {
+    if (readFileSync(path, "utf8") === text) return { path };
+    mkdirSync(join(dir, "archive"), { recursive: true });
+    archived = join(dir, "archive", proofFileName(r).replace(/\.proof\.json$/, `-${archiveStamp()}.proof.json`));
+    renameSync(path, archived);
+  }
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+  return { path, archived };
 }
 
 export function readProofFile(path: string): ProofFile {

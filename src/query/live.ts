@@ -1,19 +1,20 @@
 /**
  * Live queries end to end: an institution registers the enterprise's authorization and requests a query; the
  * serving node (a node of the enterprise's home city) builds the reports from its store, fulfils the query on
- * chain with their digests and appends the query to its log; the institution checks every report against
- * the chain. Each step is one transaction, every rule enforced by the contracts.
+ * chain with their digests through its journal, and the query enters its log; the institution checks every
+ * report against the chain. Each step is one transaction, every rule enforced by the contracts.
  */
 import { getBytes, hexlify, type Signer } from "ethers";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
+import type { LoggedQuery, NewStep } from "../node/journal.js";
+import type { Session } from "../session.js";
+import type { NodeStore } from "../store/nodeStore.js";
 import { type Authorization, authorizationId, consentDomain, signAuthorization } from "../consent/authorization.js";
 import { fastRecordDigest } from "../ledger/leaf.js";
 import { recordStatusName, type RecordStatusName } from "../ledger/status.js";
 import { StandardTree } from "../merkle/standard.js";
-import type { NodeStores } from "../store/stores.js";
 import { QueryOutcome, reportsDigest } from "./log-entry.js";
-import { NodeQueryLog } from "./querylog.js";
 import { type CreditReport, reportDigest } from "./report.js";
 
 /** Reason codes of a denial. */
@@ -49,8 +50,7 @@ export function categoriesOf(mask: number): number[] {
 }
 
 /** Reports for every requested category: the current version the serving node holds of each. */
-export function buildReports(stores: NodeStores, servingNode: number, queryId: bigint, enterprise: string, mask: number): CreditReport[] {
-  const store = stores.get(servingNode);
+export function buildReports(store: NodeStore, queryId: bigint, enterprise: string, mask: number): CreditReport[] {
   const uscc = Buffer.from(getBytes(enterprise)).toString("latin1");
   const reports: CreditReport[] = [];
   for (const category of categoriesOf(mask)) {
@@ -77,60 +77,54 @@ export function buildReports(stores: NodeStores, servingNode: number, queryId: b
   return reports;
 }
 
-/** Picks the first active node of a city, or throws. */
-export async function servingNodeFor(c: Contracts, manifest: Manifest, city: bigint | string): Promise<number> {
-  for (const n of manifest.nodes.filter((m) => m.city === String(city))) if (await c.registry.isActiveNode(n.nodeId)) return n.nodeId;
-  throw new Error(`no active node in city ${city} can serve the query`);
-}
-
 /**
- * Runs one live query: request (by the institution), answer (by the serving node: fulfil with reports, or
- * deny when it holds no record), and the log entry. `operators[i]` acts for node i + 1.
+ * Runs one live query: the institution requests it; the serving node (the first active node of the
+ * enterprise's home city) answers through its journal — fulfils with the digests of the reports it holds, or
+ * denies when it holds none — and the query enters the node's log when the answer is done.
  */
 export async function liveQuery(
-  c: Contracts,
-  manifest: Manifest,
-  stores: NodeStores,
-  operators: readonly Signer[],
+  session: Session,
   institution: Signer,
   request: { enterprise: string; categories: number; purpose: number; authorizationId: string },
 ): Promise<LiveQueryResult> {
+  const c = session.contracts;
   const tx = await c.desk.connect(institution).requestQuery(request);
   const receipt = await tx.wait();
   const ev = receipt!.logs.map((l) => c.desk.interface.parseLog(l)).find((p) => p?.name === "QueryRequested");
   if (!ev) throw new Error("requestQuery: no QueryRequested event");
   const queryId = ev.args.queryId as bigint;
-  const servingNode = await servingNodeFor(c, manifest, ev.args.servingCity as bigint);
-  const reports = buildReports(stores, servingNode, queryId, request.enterprise, request.categories);
-  const desk = c.desk.connect(operators[servingNode - 1]);
+  const servingNode = await session.activeNodeOf(String(ev.args.servingCity));
+  const node = await session.node(servingNode);
+  const reports = buildReports(node.store, queryId, request.enterprise, request.categories);
   const digests = reports.map(reportDigest);
-  const answer = reports.length > 0 ? await desk.fulfilQuery(queryId, digests) : await desk.denyQuery(queryId, DENY_NO_RECORD);
-  const answerReceipt = await answer.wait();
-  const block = await answerReceipt!.getBlock();
-  const log = new NodeQueryLog(stores.get(servingNode));
-  const [entry] = log.append([
-    {
-      enterprise: request.enterprise,
-      institution: Number(ev.args.institution),
-      servingNode,
-      purpose: request.purpose,
-      categories: request.categories,
-      authorizationId: request.authorizationId,
-      time: block.timestamp,
-      outcome: reports.length > 0 ? QueryOutcome.Fulfilled : QueryOutcome.Denied,
-      reason: reports.length > 0 ? 0 : DENY_NO_RECORD,
-      reportsDigest: reports.length > 0 ? reportsDigest(digests) : "0x" + "00".repeat(32),
-      liveQueryId: queryId,
-    },
-  ]);
+  const time = (await receipt!.getBlock()).timestamp;
+  const logEntry: LoggedQuery = {
+    enterprise: request.enterprise,
+    institution: Number(ev.args.institution),
+    servingNode,
+    purpose: request.purpose,
+    categories: request.categories,
+    authorizationId: request.authorizationId,
+    time,
+    outcome: reports.length > 0 ? QueryOutcome.Fulfilled : QueryOutcome.Denied,
+    reason: reports.length > 0 ? 0 : DENY_NO_RECORD,
+    reportsDigest: reports.length > 0 ? reportsDigest(digests) : "0x" + "00".repeat(32),
+    liveQueryId: queryId.toString(),
+  };
+  const step: NewStep =
+    reports.length > 0
+      ? { key: `fulfil/${queryId}`, kind: "fulfil", payload: { queryId: queryId.toString(), reportDigests: digests, logEntry } }
+      : { key: `deny/${queryId}`, kind: "deny", payload: { queryId: queryId.toString(), reason: DENY_NO_RECORD, logEntry } };
+  await node.journalSteps([step]);
+  const answer = await node.execute(step);
   return {
     queryId,
     servingNode,
-    outcome: reports.length > 0 ? QueryOutcome.Fulfilled : QueryOutcome.Denied,
+    outcome: logEntry.outcome,
     reports,
     requestTx: receipt!.hash,
-    answerTx: answerReceipt!.hash,
-    logSequence: entry.sequence,
+    answerTx: answer.hash,
+    logSequence: node.journal.get(step.key)!.result!.logSequence as number,
   };
 }
 

@@ -1,10 +1,9 @@
 /** One live query as a user runs it: authorize, request, serve, commit the serving node's log, check reports. */
 import { hexlify, randomBytes, type Signer } from "ethers";
-import type { CliContext } from "../cli/context.js";
+import type { Session } from "../session.js";
 import { AUTHORIZATION_DAYS, PURPOSE_SLUGS, Purpose } from "../consent/authorization.js";
 import { usccBytes } from "../ledger/leaf.js";
 import { checkReports, liveQuery, registerAuthorization, type LiveQueryResult, type ReportCheck } from "./live.js";
-import { NodeQueryLog } from "./querylog.js";
 import type { StoredCommitment } from "../store/nodeStore.js";
 
 const PURPOSES: Record<string, Purpose> = Object.fromEntries(Object.entries(PURPOSE_SLUGS).map(([p, slug]) => [slug, Number(p) as Purpose]));
@@ -16,14 +15,14 @@ export function parsePurpose(v: string): Purpose {
 }
 
 export async function runLiveQuery(
-  ctx: CliContext,
+  session: Session,
   institution: Signer,
   enterpriseSigner: Signer,
   q: { enterprise: string; institution: number; purpose: Purpose; categories: number },
 ): Promise<{ authorizationId: string; result: LiveQueryResult; checks: ReportCheck[]; commitment?: StoredCommitment }> {
   const e18 = hexlify(usccBytes(q.enterprise));
-  const now = (await ctx.conn.ethers.provider.getBlock("latest"))!.timestamp;
-  const authorizationId = await registerAuthorization(ctx.contracts, ctx.manifest, institution, enterpriseSigner, {
+  const now = (await session.conn.ethers.provider.getBlock("latest"))!.timestamp;
+  const authorizationId = await registerAuthorization(session.contracts, session.manifest, institution, enterpriseSigner, {
     enterprise: e18,
     institution: q.institution,
     purpose: q.purpose,
@@ -32,15 +31,16 @@ export async function runLiveQuery(
     notAfter: now + AUTHORIZATION_DAYS * 86_400,
     nonce: BigInt(hexlify(randomBytes(16))),
   });
-  const result = await liveQuery(ctx.contracts, ctx.manifest, ctx.stores, ctx.operators, institution, {
+  const result = await liveQuery(session, institution, {
     enterprise: e18,
     categories: q.categories,
     purpose: q.purpose,
     authorizationId,
   });
-  const log = new NodeQueryLog(ctx.stores.get(result.servingNode));
-  const commitment = await log.commit(ctx.contracts.queryLog.connect(ctx.operators[result.servingNode - 1]), result.servingNode);
-  const fulfilled = await ctx.contracts.desk.queryFilter(ctx.contracts.desk.filters.QueryFulfilled(result.queryId));
-  const checks = await checkReports(ctx.contracts, result.reports, fulfilled.length ? [...fulfilled[0].args.reportDigests] : []);
+  const node = await session.node(result.servingNode);
+  await node.commitLog();
+  const commitment = node.store.commitments().at(-1);
+  const fulfilled = await session.contracts.desk.queryFilter(session.contracts.desk.filters.QueryFulfilled(result.queryId));
+  const checks = await checkReports(session.contracts, result.reports, fulfilled.length ? [...fulfilled[0].args.reportDigests] : []);
   return { authorizationId, result, checks, commitment };
 }

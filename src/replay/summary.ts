@@ -1,6 +1,6 @@
 /** The summary table a replay prints at the end. */
 import { formatTable } from "../cli/table.js";
-import type { ReplayReport } from "./replay.js";
+import type { ReplayReport } from "./model.js";
 
 export function replaySummary(r: ReplayReport): string {
   const phases = formatTable(

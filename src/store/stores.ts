@@ -1,9 +1,22 @@
 /** The node stores of one deployment, opened on demand: `<dataDir>/<network>-<chainId>/<node id>.sqlite`. */
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Manifest } from "../chain/manifest.js";
-import { NodeStore, nodeStorePath } from "./nodeStore.js";
+import { NodeStore, StoreError, nodeStorePath, type ChainBinding } from "./nodeStore.js";
 
 export const DEFAULT_DATA_DIR = "data";
+
+/** The folder of a deployment's node stores (and of its replay state). */
+export function storeDir(dataDir: string, network: string, chainId: string | bigint): string {
+  return join(dataDir, `${network}-${chainId}`);
+}
+
+export interface NodeStoresOptions {
+  /** Open existing stores for reading only; a node without a store has none (`get` throws, `existing` omits it). */
+  readOnly?: boolean;
+  /** What the stores must belong to: checked (and recorded on first use) as each store opens. */
+  binding?: Omit<ChainBinding, "node">;
+}
 
 export class NodeStores {
   private readonly open = new Map<number, NodeStore>();
@@ -11,19 +24,31 @@ export class NodeStores {
   constructor(
     readonly dataDir: string,
     readonly manifest: Manifest,
+    readonly opts: NodeStoresOptions = {},
   ) {}
+
+  get dir(): string {
+    return storeDir(this.dataDir, this.manifest.network, this.manifest.chainId);
+  }
 
   path(nodeId: number): string {
     const node = this.manifest.nodes.find((n) => n.nodeId === nodeId);
-    if (!node) throw new Error(`no node ${nodeId} in the manifest`);
+    if (!node) throw new StoreError(`no node ${nodeId} in the manifest`);
     return nodeStorePath(this.dataDir, this.manifest.network, this.manifest.chainId, node.id);
   }
 
-  /** The store of node `nodeId`, created if needed. */
+  /** The store of node `nodeId` (created if needed, unless read-only), checked to belong to this chain. */
   get(nodeId: number): NodeStore {
     let s = this.open.get(nodeId);
     if (!s) {
-      s = NodeStore.open(this.path(nodeId));
+      const path = this.path(nodeId);
+      s = this.opts.readOnly ? NodeStore.openReadOnly(path) : NodeStore.open(path);
+      try {
+        if (this.opts.binding) s.bindToChain({ ...this.opts.binding, node: this.manifest.nodes.find((n) => n.nodeId === nodeId)!.id });
+      } catch (e) {
+        s.close();
+        throw e;
+      }
       this.open.set(nodeId, s);
     }
     return s;

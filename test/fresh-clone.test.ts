@@ -1,0 +1,91 @@
+/**
+ * A fresh clone has no artifacts/, cache/ or typechain-types/ (all git-ignored): every project task must compile
+ * first when they are missing or stale, and stay quiet when nothing changed (hardhat.config.ts, compilingFirst).
+ */
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, type CliResult } from "./helpers/processes.js";
+
+/** What `git clone` brings that the tasks need; node_modules comes from `npm install` (here: a symlink). */
+const CLONED = ["contracts", "scripts", "src", "seeds", "hardhat.config.ts", "package.json", "tsconfig.json"];
+const GENERATED = ["artifacts", "cache", "typechain-types"];
+
+/**
+ * Runs `hardhat <args>` in `cwd` under this Node, bounded in time. Without the parent's HARDHAT_* variables (under
+ * `hardhat test`, HARDHAT_CONFIG names this repository's config) and YRD_* settings, as in a user's shell.
+ */
+function hardhatIn(cwd: string, args: string[], timeoutMs: number): Promise<CliResult> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(HARDHAT|YRD)_/.test(k)));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(cwd, "node_modules", "hardhat", "dist", "src", "cli.js"), ...args], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`hardhat ${args.join(" ")} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Modification times of the artifacts and build infos (the .json files under `dir`), by path. */
+function mtimes(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith(".json")) continue;
+    const path = join(entry.parentPath, entry.name);
+    out.set(path, statSync(path).mtimeMs);
+  }
+  return out;
+}
+
+describe("fresh clone", function () {
+  this.timeout(300_000);
+  let dir: string;
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), "yrd-fresh-clone-"));
+    for (const name of CLONED) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
+    symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
+  });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a task compiles first when nothing is compiled, then stays quiet when nothing changed", async () => {
+    for (const name of GENERATED) expect(existsSync(join(dir, name)), name).to.equal(false);
+
+    const deploy = await hardhatIn(dir, ["deploy", "--institutions", "30"], 240_000);
+    expect(deploy.code, `${deploy.stdout}\n${deploy.stderr}`).to.equal(0);
+    expect(deploy.stdout).to.match(/New deployment on default/);
+    for (const name of ["ConsortiumRegistry", "CreditLedger", "ConsentRegistry", "QueryDesk", "QueryLog"]) {
+      expect(existsSync(join(dir, "artifacts", "contracts", `${name}.sol`, `${name}.json`)), name).to.equal(true);
+      expect(existsSync(join(dir, "typechain-types", `${name}.ts`)), `typechain-types/${name}.ts`).to.equal(true);
+    }
+
+    // Nothing changed: the next task compiles nothing (no artifact rewritten) and prints nothing about it.
+    const before = mtimes(join(dir, "artifacts"));
+    const audit = await hardhatIn(dir, ["audit", "--format", "json"], 120_000);
+    expect(audit.code, `${audit.stdout}\n${audit.stderr}`).to.equal(0);
+    expect(() => JSON.parse(audit.stdout), "stdout is the JSON report only").not.to.throw();
+    expect(`${audit.stdout}\n${audit.stderr}`).not.to.match(/compil|solc/i);
+    expect(before.size).to.be.greaterThan(10);
+    expect(mtimes(join(dir, "artifacts"))).to.deep.equal(before);
+  });
+});
