@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, type CliResult } from "./helpers/processes.js";
@@ -87,5 +87,18 @@ describe("fresh clone", function () {
     expect(`${audit.stdout}\n${audit.stderr}`).not.to.match(/compil|solc/i);
     expect(before.size).to.be.greaterThan(10);
     expect(mtimes(join(dir, "artifacts"))).to.deep.equal(before);
+
+    // the README's first command
+    const demo = await hardhatIn(dir, ["demo"], 120_000);
+    expect(demo.code, `${demo.stdout}\n${demo.stderr}`).to.equal(0);
+    expect(demo.stdout).to.match(/verification: \d+ passed, 0 failed/);
+  });
+
+  it("the committed lockfile lists EDR's native package for every platform, so `npm install` leaves a clone clean", () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { optionalDependencies?: Record<string, string> }> };
+    const edr = lock.packages["node_modules/@nomicfoundation/edr"];
+    const natives = Object.keys(edr.optionalDependencies ?? {});
+    expect(natives.length).to.be.greaterThan(3);
+    for (const name of natives) expect(lock.packages[`node_modules/${name}`], name).to.not.equal(undefined);
   });
 });
