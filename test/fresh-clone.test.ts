@@ -3,46 +3,17 @@
  * first when they are missing or stale, and stay quiet when nothing changed (hardhat.config.ts, compilingFirst).
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, type CliResult } from "./helpers/processes.js";
+import { ROOT, runHardhat, type CliResult } from "./helpers/processes.js";
 
 /** What `git clone` brings that the tasks need; node_modules comes from `npm install` (here: a symlink). */
 const CLONED = ["contracts", "scripts", "src", "seeds", "hardhat.config.ts", "package.json", "tsconfig.json"];
 const GENERATED = ["artifacts", "cache", "typechain-types"];
 
-/**
- * Runs `hardhat <args>` in `cwd` under this Node, bounded in time. Without the parent's HARDHAT_* variables (under
- * `hardhat test`, HARDHAT_CONFIG names this repository's config) and YRD_* settings, as in a user's shell.
- */
-function hardhatIn(cwd: string, args: string[], timeoutMs: number): Promise<CliResult> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(HARDHAT|YRD)_/.test(k)));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(cwd, "node_modules", "hardhat", "dist", "src", "cli.js"), ...args], {
-      cwd,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`hardhat ${args.join(" ")} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** `hardhat <args>` in the clone, in a user's environment. */
+const hardhatIn = (cwd: string, args: string[], timeoutMs: number): Promise<CliResult> => runHardhat(args, {}, timeoutMs, { cwd, bare: true });
 
 /** Modification times of the artifacts and build infos (the .json files under `dir`), by path. */
 function mtimes(dir: string): Map<string, number> {

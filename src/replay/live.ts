@@ -100,12 +100,13 @@ export async function liveRecordsPhase(run: Run, targets: Targets): Promise<Phas
         kind: "revoke",
         payload: { items: [{ enterprise, category: Category.OperatingStatus, version: 1, reason: REVOCATION_REASON_ENTERED_IN_ERROR }] },
       }));
-      if (node.journal.withPrefix(s.key + "/").length === 0)
+      const resumed = node.journal.withPrefix(s.key + "/").length > 0;
+      if (!resumed)
         await node.journalSteps([...attests, ...revokes], () =>
           node.store.putPending(generated.map((g) => ({ enterprise: g.enterprise, category: g.category, version: g.version, salt: g.salt, encoding: g.encoding, digest: g.digest, leafHash: g.leaf, recordJson: "{}", batchId: null }))),
         );
       // steps a resumed node settled when it started are done; send the others
-      const open = (steps: NewStep[]) => steps.filter((x) => node.journal.get(x.key)?.state !== "done");
+      const open = (steps: NewStep[]) => (resumed ? steps.filter((x) => node.journal.get(x.key)?.state !== "done") : steps);
       let sinceFlush = 0;
       try {
         for (const list of [open(attests), open(revokes)])

@@ -25,12 +25,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `hardhat <args>` under this Node, bounded in time. */
-export function runHardhat(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): Promise<CliResult> {
+/**
+ * Runs `hardhat <args>` under this Node, bounded in time, in `cwd` (default: this repository) with `env` added to
+ * this process's environment — or, with `bare`, to it less the HARDHAT_* and YRD_* variables (under `hardhat
+ * test`, HARDHAT_CONFIG names this repository's config), as in a user's shell.
+ */
+export function runHardhat(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, opts: { cwd?: string; bare?: boolean } = {}): Promise<CliResult> {
+  const cwd = opts.cwd ?? ROOT;
+  const base = opts.bare ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(HARDHAT|YRD)_/.test(k))) : process.env;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HARDHAT_CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
+    const child = spawn(process.execPath, [join(cwd, "node_modules", "hardhat", "dist", "src", "cli.js"), ...args], {
+      cwd,
+      env: { ...base, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -41,6 +47,10 @@ export function runHardhat(args: string[], env: Record<string, string> = {}, tim
       child.kill("SIGKILL");
       reject(new Error(`hardhat ${args.join(" ")} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
