@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { ArgumentType } from "hardhat/types/arguments";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
@@ -15,11 +17,15 @@ const ACCOUNT_COUNT = 64;
 /**
  * Every project task compiles first, so that a fresh clone runs any README command (artifacts/ and
  * typechain-types/ are generated, not committed). Hardhat's `build` task is incremental: it compiles only when
- * artifacts are missing or stale, and with `quiet` it prints nothing when nothing changed. The build runs before
- * the task's module is imported, so a task module may import anything the compile generates.
+ * artifacts are missing or stale, and with `--quiet` it prints nothing when nothing changed. The build runs
+ * before the task's module is imported, so a task module may import anything the compile generates. It runs in
+ * a child process: the build system's caches (~130 MB even when nothing changed) then do not stay in the
+ * memory of long tasks such as a replay, whose peak memory is one of its figures.
  */
 async function compile(hre: HardhatRuntimeEnvironment): Promise<void> {
-  await hre.tasks.getTask("build").run({ quiet: true });
+  const cli = join(hre.config.paths.root, "node_modules", "hardhat", "dist", "src", "cli.js");
+  const r = spawnSync(process.execPath, [cli, "build", "--quiet"], { cwd: hre.config.paths.root, stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`compiling the contracts failed (exit code ${r.status ?? r.signal}); see the compiler's output above`);
 }
 
 /** The same task, compiling first (a lazy action resolves to `{ default: (args, hre) => … }`). */
