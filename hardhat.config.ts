@@ -133,7 +133,7 @@ export default defineConfig({
     // Compiled offline by the npm `solc` wasm build: keep `solc` in devDependencies at exactly this version.
     version: "0.8.30",
     path: require.resolve("solc/soljson.js"),
-    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "paris" },
   },
   networks: {
     default: {
