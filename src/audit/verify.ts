@@ -184,57 +184,63 @@ export async function verifyTrail(
       if (matches(row, manifest, filter)) entries.push({ nodeId, seq: e.sequence, log });
     }
   }
+  const sizes = commitmentSizes(c);
   for (const { nodeId, seq, log } of choose(entries, opts)) {
-    findings.push(await checkLogEntry(c, stores, liveQueries, nodeId, seq, log).catch((e: unknown): Finding => ({ subject: `log entry ${nodeId}#${seq}`, ok: false, failure: "check-error", detail: errorName(e, c) })));
+    findings.push(await checkLogEntry(c, stores, sizes, liveQueries, nodeId, seq, log).catch((e: unknown): Finding => ({ subject: `log entry ${nodeId}#${seq}`, ok: false, failure: "check-error", detail: errorName(e, c) })));
   }
   return findings;
 }
 
-/** Checks one whole entry of a node's log: its leaf, its inclusion in a commitment on chain, and its agreement with the QueryDesk. */
-async function checkLogEntry(c: Contracts, stores: NodeStores, liveQueries: Map<number, TrailRow[]>, nodeId: number, seq: number, log: MerkleLog): Promise<Finding> {
-  const store = stores.get(nodeId);
-    const e = store.logEntry(seq)!;
-    const subject = `log entry ${nodeId}#${seq}`;
-    if (hexlify(logEntryLeafHash(e.entry)) !== hexlify(e.leafHash)) {
-      return { subject, ok: false, failure: "log-entry-hash-mismatch", detail: "the entry's bytes do not hash to its stored leaf" };
+/** Sizes of a node's commitments on chain, in order, read once per audit. */
+type CommitmentSizes = (nodeId: number) => Promise<number[]>;
+
+function commitmentSizes(c: Contracts): CommitmentSizes {
+  const cache = new Map<number, Promise<number[]>>();
+  return (nodeId) => {
+    let p = cache.get(nodeId);
+    if (!p) {
+      p = (async () => {
+        const count = Number(await c.queryLog.commitmentCount(nodeId));
+        const out: number[] = [];
+        for (let i = 0; i < count; i++) out.push(Number((await c.queryLog.commitment(nodeId, i)).size));
+        return out;
+      })();
+      cache.set(nodeId, p);
     }
-    const count = Number(await c.queryLog.commitmentCount(nodeId));
-    let index = -1;
-    let size = 0;
-    for (let i = 0; i < count; i++) {
-      const cm = await c.queryLog.commitment(nodeId, i);
-      if (Number(cm.size) > seq) {
-        index = i;
-        size = Number(cm.size);
-        break;
-      }
-    }
-    if (index < 0) {
-      return { subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" };
-    }
-    if (size > log.size) return { subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${index} covers ${size} entries, the store has ${log.size}` };
-    try {
-      await c.queryLog.verifyEntry(nodeId, index, seq, e.leafHash, log.inclusionProof(seq, size));
-    } catch (err) {
-      return { subject, ok: false, failure: "inclusion-proof-rejected", detail: errorName(err, c) };
-    }
-    const d = decodeLogEntry(e.entry);
-    if (d.liveQueryId !== 0n) {
-      const evs = liveQueries.get(Number(d.liveQueryId)) ?? [];
-      const req = evs.find((x) => x.kind === "query");
-      const ful = evs.find((x) => x.kind === "query-fulfilled");
-      const agrees =
-        req !== undefined &&
-        req.enterprise === bytes18ToUscc(d.enterprise) &&
-        req.institution === d.institution &&
-        req.data.purpose === d.purpose &&
-        req.data.categories === d.categories &&
-        req.data.authorizationId === d.authorizationId &&
-        (ful ? reportsDigest(ful.data.reportDigests as string[]) === d.reportsDigest : true);
-      if (!agrees && req !== undefined) {
-        return { subject, ok: false, failure: "log-entry-disagrees-with-chain", detail: `live query ${d.liveQueryId}` };
-      }
-    }
-  return { subject, ok: true };
+    return p;
+  };
 }
 
+/** Checks one whole entry of a node's log: its leaf, its inclusion in a commitment on chain, and its agreement with the QueryDesk. */
+async function checkLogEntry(c: Contracts, stores: NodeStores, sizes: CommitmentSizes, liveQueries: Map<number, TrailRow[]>, nodeId: number, seq: number, log: MerkleLog): Promise<Finding> {
+  const e = stores.get(nodeId).logEntry(seq)!;
+  const subject = `log entry ${nodeId}#${seq}`;
+  if (hexlify(logEntryLeafHash(e.entry)) !== hexlify(e.leafHash))
+    return { subject, ok: false, failure: "log-entry-hash-mismatch", detail: "the entry's bytes do not hash to its stored leaf" };
+  // the first commitment on chain that covers the entry
+  const index = (await sizes(nodeId)).findIndex((size) => size > seq);
+  if (index < 0) return { subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" };
+  const size = (await sizes(nodeId))[index];
+  if (size > log.size) return { subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${index} covers ${size} entries, the store has ${log.size}` };
+  try {
+    await c.queryLog.verifyEntry(nodeId, index, seq, e.leafHash, log.inclusionProof(seq, size));
+  } catch (err) {
+    return { subject, ok: false, failure: "inclusion-proof-rejected", detail: errorName(err, c) };
+  }
+  const d = decodeLogEntry(e.entry);
+  if (d.liveQueryId !== 0n) {
+    const evs = liveQueries.get(Number(d.liveQueryId)) ?? [];
+    const req = evs.find((x) => x.kind === "query");
+    const ful = evs.find((x) => x.kind === "query-fulfilled");
+    const agrees =
+      req !== undefined &&
+      req.enterprise === bytes18ToUscc(d.enterprise) &&
+      req.institution === d.institution &&
+      req.data.purpose === d.purpose &&
+      req.data.categories === d.categories &&
+      req.data.authorizationId === d.authorizationId &&
+      (ful ? reportsDigest(ful.data.reportDigests as string[]) === d.reportsDigest : true);
+    if (!agrees && req !== undefined) return { subject, ok: false, failure: "log-entry-disagrees-with-chain", detail: `live query ${d.liveQueryId}` };
+  }
+  return { subject, ok: true };
+}
