@@ -6,6 +6,7 @@ import { ArgumentType } from "hardhat/types/arguments";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import type { NewTaskDefinition, TaskArguments } from "hardhat/types/tasks";
 import { defineConfig, task } from "hardhat/config";
+import { yrdNetworkConfig } from "./src/network/config.js";
 
 const require = createRequire(import.meta.url);
 
@@ -124,6 +125,26 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
     .setAction(() => import("./scripts/demo.js"))
     .build(),
+  task("network", "The multi-node chain: a geth Clique validator per city node on 127.0.0.1 — up [--nodes N] [--period S], status, down")
+    .addPositionalArgument({ name: "command", description: "up, status or down" })
+    .addOption({ name: "nodes", description: "up, new network: number of validators (default: all nodes of the seeds)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "period", description: "up, new network: block period in seconds (default 1)", type: ArgumentType.INT, defaultValue: 0 })
+    .addFlag({ name: "skipDeploy", description: "up: start the validators only, do not deploy the consortium (nor start the node services)" })
+    .addFlag({ name: "skipServices", description: "up: do not start the city nodes' services" })
+    .setAction(() => import("./scripts/network.js"))
+    .build(),
+  task("node-service", "Run a city node's service on 127.0.0.1 (records, relayed queries, automatic answers, log commitments, health, metrics) until SIGINT/SIGTERM")
+    .addOption({ name: "node", description: "The node this service runs beside (id such as sh-1, or number)", defaultValue: "" })
+    .addOption({ name: "port", description: "TCP port on 127.0.0.1 (0: any free port)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", defaultValue: "" })
+    .addOption({ name: "batchSize", description: "Attest records in Merkle batches of this many (0 and no --batch-seconds: live, as submitted)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "batchSeconds", description: "… or when the oldest queued record has waited this long (batch mode)", type: ArgumentType.FLOAT, defaultValue: 0 })
+    .addOption({ name: "commitSize", description: "Commit the query log at this many uncommitted entries (0: 100)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({ name: "commitSeconds", description: "… or when the oldest uncommitted entry has waited this long (0: 60)", type: ArgumentType.FLOAT, defaultValue: 0 })
+    .addOption({ name: "pollMs", description: "Period of the service's loop (QueryDesk watch, triggers), ms", type: ArgumentType.INT, defaultValue: 1000 })
+    .addOption({ name: "rpcUrl", description: "Talk to the network's chain at this URL instead (e.g. this node's own validator)", defaultValue: "" })
+    .setAction(() => import("./scripts/node-service.js"))
+    .build(),
 ].map(compilingFirst);
 
 export default defineConfig({
@@ -155,6 +176,9 @@ export default defineConfig({
       // Always loopback; YRD_LOCALHOST_PORT picks another port of a local `hardhat node`.
       url: `http://127.0.0.1:${process.env.YRD_LOCALHOST_PORT ?? "8545"}`,
     },
+    // The multi-node chain (`npm run network -- up`): a validator's loopback RPC from networks/yrd/network.json
+    // (YRD_RPC_NODE=<node id> picks which); Hardhat signs with the test mnemonic's accounts.
+    yrd: yrdNetworkConfig({ mnemonic: TEST_MNEMONIC, count: ACCOUNT_COUNT }),
   },
   typechain: { outDir: "typechain-types" },
   paths: { tests: { mocha: "test" } },

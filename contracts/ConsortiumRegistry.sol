@@ -10,6 +10,11 @@ import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 /// then closes genesis and keeps no power. From then on nodes are admitted, suspended, reinstated and removed
 /// only by proposals that reach votes of at least two thirds of the voting nodes (active and not frozen),
 /// counted at the moment of each vote. Votes already cast stay counted if their voter later leaves.
+/// Admission cannot be blocked by one member: the proposal checks that the candidate's operator account is new and
+/// reserves it while the proposal is live, so no institution can be registered with it before the passing vote.
+/// We reserve rather than let execution skip a taken account because an account must never act both as a node and
+/// as an institution (every contract tells the two roles apart by account), and a proposal naming a different
+/// account would need a new vote.
 contract ConsortiumRegistry is IConsortiumRegistry {
     /// @inheritdoc IConsortiumRegistry
     uint64 public constant PROPOSAL_LIFETIME = 7 days;
@@ -46,6 +51,11 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     mapping(uint256 proposalId => mapping(uint16 nodeId => bool)) public hasVoted;
     /// @inheritdoc IConsortiumRegistry
     uint256 public proposalCount;
+
+    /// @dev operator account => the latest AdmitNode proposal naming it. Only the latest is kept: every proposal
+    /// lives `PROPOSAL_LIFETIME`, so the latest expires last, and once any of them executes the account is a
+    /// node's and `_checkNewAccount` refuses it anyway. One slot per proposal, no list, nothing to clean up.
+    mapping(address operator => uint256 proposalId) private _candidateProposal;
 
     /// @notice The deployer becomes the genesis admin until `closeGenesis`.
     constructor() {
@@ -109,7 +119,8 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         returns (uint256 proposalId)
     {
         (uint16 proposer,) = requireActiveNode(msg.sender);
-        if (kind == ProposalKind.AdmitNode) {
+        bool admission = kind == ProposalKind.AdmitNode;
+        if (admission) {
             _checkCityCode(city);
             _checkNewAccount(operator);
             nodeId = NO_NODE;
@@ -130,6 +141,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             metadataDigest: metadataDigest
         });
         emit ProposalCreated(proposalId, kind, nodeId, proposer, expiry);
+        if (admission) {
+            // Reserve the candidate's operator account so that no member can take it with `registerInstitution`
+            // before the vote that passes: the execution then depends on nothing a single member controls.
+            // Other admission proposals naming the same account stay possible (a reservation must not let one
+            // member lock a candidate out by proposing it first with a wrong city or metadata).
+            _candidateProposal[operator] = proposalId;
+            emit CandidateReserved(proposalId, operator, city, expiry);
+        }
         _vote(proposalId, proposer);
     }
 
@@ -146,6 +165,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         uint16 required = requiredVotes();
         if (p.votes < required) revert NotEnoughVotes(proposalId, p.votes, required);
         _execute(proposalId, p);
+    }
+
+    /// @inheritdoc IConsortiumRegistry
+    function admissionReservation(address account) public view returns (uint256 proposalId) {
+        proposalId = _candidateProposal[account];
+        if (proposalId == 0) return 0;
+        Proposal storage p = _proposals[proposalId];
+        if (p.executed || block.timestamp > p.expiry) return 0;
     }
 
     /// @inheritdoc IConsortiumRegistry
@@ -299,6 +326,8 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         returns (uint32 institutionId)
     {
         _checkNewAccount(request.signer);
+        uint256 reservedBy = admissionReservation(request.signer);
+        if (reservedBy != 0) revert AccountReservedForAdmission(request.signer, reservedBy);
         institutionId = ++institutionCount;
         _institutions[institutionId] = Institution({
             sponsor: sponsor,

@@ -5,6 +5,7 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 import {ConsortiumMember} from "./ConsortiumMember.sol";
 import {IConsortiumRegistry} from "./interfaces/IConsortiumRegistry.sol";
 import {ICreditLedger} from "./interfaces/ICreditLedger.sol";
+import {IQueryDesk} from "./interfaces/IQueryDesk.sol";
 import {USCC} from "./libraries/USCC.sol";
 
 /// @title CreditLedger
@@ -14,14 +15,28 @@ import {USCC} from "./libraries/USCC.sol";
 /// @dev Only an active node of an enterprise's home city (from characters 3-8 of its USCC) writes about it.
 /// Batch leaves follow the StandardMerkleTree of OpenZeppelin's merkle-tree package (double keccak of the ABI-encoded
 /// values), so 64-byte internal nodes can never pass as leaves.
+/// One version, one content: with versions declared one step at a time, each version is declared exactly once,
+/// live (its digest is kept) or for a batch (`supersede`, or version 1 never attested live); `verifyRecord` refuses
+/// a batch leaf of a live version and `attestationStatus` only knows live digests.
+/// Institutions object only to what they received: the query desk (bound once, from its constructor) tells the
+/// ledger which queries were fulfilled and the digest of their reports.
 contract CreditLedger is ICreditLedger, ConsortiumMember {
     /// @inheritdoc ICreditLedger
     uint32 public constant NO_VERSION = 0;
     /// @inheritdoc ICreditLedger
     uint256 public constant MAX_PROOF_LENGTH = 64;
+    /// @inheritdoc ICreditLedger
+    /// @dev 1 rather than a larger step: a skipped version would be a version nobody declared, whose batch leaves
+    /// show as Superseded with no content ever stated for it; and the tooling (src/ledger/attest.ts) always asks
+    /// for the next version anyway. 2^32 - 1 versions at one step each can never be exhausted in practice.
+    uint32 public constant MAX_VERSION_STEP = 1;
 
     /// @inheritdoc ICreditLedger
     uint64 public immutable objectionWindow;
+    /// @inheritdoc ICreditLedger
+    address public immutable deployer;
+    /// @inheritdoc ICreditLedger
+    IQueryDesk public queryDesk;
 
     /// @dev record key = enterprise (144 bits) << 8 | category
     mapping(uint256 key => uint32) private _currentVersion;
@@ -38,12 +53,30 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     mapping(uint256 objectionId => Objection) private _objections;
     /// @inheritdoc ICreditLedger
     uint256 public objectionCount;
+    /// @inheritdoc ICreditLedger
+    mapping(bytes32 reportDigest => uint256 objectionId) public objectionOfReport;
 
     /// @param registry_ the consortium registry.
     /// @param objectionWindow_ seconds a node has to answer an objection (20 days = 1,728,000).
     constructor(IConsortiumRegistry registry_, uint64 objectionWindow_) ConsortiumMember(registry_) {
         if (objectionWindow_ == 0) revert ZeroObjectionWindow();
         objectionWindow = objectionWindow_;
+        // the sender of the deployment transaction (not msg.sender, so that a deployment through a factory works too)
+        deployer = tx.origin;
+    }
+
+    /// @inheritdoc ICreditLedger
+    /// @dev The desk is deployed after the ledger (its consent registry needs the ledger), so it binds itself from
+    /// its constructor and the TypeScript deployment needs no extra step. Guard: the caller has no code yet (it is
+    /// a contract under construction, not an account calling directly) and the transaction was sent by the ledger's
+    /// deployer; binding happens once. `tx.origin` is used only here, at deployment, for a one-shot binding.
+    function bindQueryDesk() external {
+        if (address(queryDesk) != address(0)) revert QueryDeskAlreadyBound(address(queryDesk));
+        if (tx.origin != deployer || msg.sender == tx.origin || msg.sender.code.length != 0) {
+            revert QueryDeskBindingRefused(msg.sender, tx.origin);
+        }
+        queryDesk = IQueryDesk(msg.sender);
+        emit QueryDeskBound(msg.sender, tx.origin);
     }
 
     // ------------------------------------------------------------------ writes by the home-city node
@@ -121,14 +154,46 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     // ------------------------------------------------------------------ objections
 
     /// @inheritdoc ICreditLedger
+    /// @dev Only the enterprise (the information subject) files here; institutions go through
+    /// `fileReportObjection`. The enterprise is checked first: an objection no node can answer (on an invalid code
+    /// or an enterprise of a city outside the consortium) would become a permanent overdue mark.
     function fileObjection(bytes18 enterprise, Category category, uint32 version, bytes32 reasonDigest)
         external
         returns (uint256 objectionId)
     {
-        if (msg.sender != enterpriseSigner[enterprise] || msg.sender == address(0)) {
-            if (registry.institutionIdOf(msg.sender) == 0) revert NotEnterpriseOrInstitution(msg.sender);
-            _requireActiveInstitution();
+        _homeCity(enterprise);
+        if (msg.sender != enterpriseSigner[enterprise]) revert ObjectionNotByEnterprise(msg.sender, enterprise);
+        return _fileObjection(enterprise, category, version, reasonDigest);
+    }
+
+    /// @inheritdoc ICreditLedger
+    function fileReportObjection(ReportObjection calldata r) external returns (uint256 objectionId) {
+        uint32 institutionId = _requireActiveInstitution();
+        IQueryDesk desk = queryDesk;
+        if (address(desk) == address(0)) revert QueryDeskNotBound();
+        IQueryDesk.Query memory q = desk.query(r.queryId);
+        if (q.status != IQueryDesk.QueryStatus.Fulfilled) revert QueryNotFulfilled(r.queryId, q.status);
+        if (q.institution != institutionId) revert NotQueryRequester(r.queryId, q.institution, institutionId);
+        if (keccak256(abi.encode(r.reportDigests)) != q.reportsDigest) revert ReportsMismatch(r.queryId);
+        bytes32 reportDigest =
+            keccak256(abi.encode(r.queryId, q.enterprise, uint8(r.category), r.version, r.recordDigest));
+        if (r.reportIndex >= r.reportDigests.length || r.reportDigests[r.reportIndex] != reportDigest) {
+            revert ReportNotInQuery(r.queryId, r.reportIndex);
         }
+        uint256 earlier = objectionOfReport[reportDigest];
+        if (earlier != 0) revert ReportAlreadyObjected(reportDigest, earlier);
+        _homeCity(q.enterprise);
+        objectionId = _fileObjection(q.enterprise, r.category, r.version, r.reasonDigest);
+        objectionOfReport[reportDigest] = objectionId;
+        emit ReportObjectionFiled(objectionId, r.queryId, reportDigest, institutionId);
+    }
+
+    /// @dev Records an objection on (enterprise, category, version) filed by the caller, whose right to object
+    /// and the enterprise's home city the callers have checked.
+    function _fileObjection(bytes18 enterprise, Category category, uint32 version, bytes32 reasonDigest)
+        private
+        returns (uint256 objectionId)
+    {
         _checkCategory(category);
         uint256 key = _key(enterprise, category);
         uint32 current = _effectiveVersion(key);
@@ -244,6 +309,8 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
         if (!MerkleProof.verifyCalldata(proof, b.root, leafHash)) return RecordStatus.NotAnchored;
         if (registry.cityOfDivision(USCC.divisionCode(leaf.enterprise)) != b.city) return RecordStatus.WrongCity;
         uint256 key = _key(leaf.enterprise, leaf.category);
+        // one version, one content: a version attested live is anchored by its live digest, not by any batch leaf
+        if (_liveDigest[key][leaf.version] != bytes32(0)) return RecordStatus.NotAnchored;
         if (leaf.version > _effectiveVersion(key)) return RecordStatus.Undeclared;
         return _lifecycleStatus(key, leaf.version);
     }
@@ -275,15 +342,21 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
         if (category == Category.None) revert InvalidCategory(category);
     }
 
-    function _requireHomeCity(bytes18 enterprise, uint32 nodeCity) private view {
+    /// @dev The home city of a valid USCC of a connected city; reverts with the rule that fails otherwise.
+    function _homeCity(bytes18 enterprise) private view returns (uint32 home) {
         USCC.validate(enterprise);
         uint32 division = USCC.divisionCode(enterprise);
-        uint32 home = registry.cityOfDivision(division);
+        home = registry.cityOfDivision(division);
         if (home == 0) revert EnterpriseCityNotConnected(enterprise, division);
+    }
+
+    function _requireHomeCity(bytes18 enterprise, uint32 nodeCity) private view {
+        uint32 home = _homeCity(enterprise);
         if (home != nodeCity) revert NotHomeCityNode(enterprise, home, nodeCity);
     }
 
-    /// @dev Raises the declared version of (enterprise, category) to `version`, which must exceed the current one.
+    /// @dev Raises the declared version of (enterprise, category) to `version`, which must exceed the current one
+    /// by at most `MAX_VERSION_STEP` (the current one counts as 1 when none was declared).
     function _declareVersion(bytes18 enterprise, Category category, uint32 version, uint32 city)
         private
         returns (uint256 key, uint32 previous)
@@ -293,6 +366,9 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
         key = _key(enterprise, category);
         previous = _currentVersion[key];
         if (version <= previous) revert VersionNotIncreasing(enterprise, category, version, previous);
+        // in 256 bits: no overflow when previous is 2^32 - 1 (then no version passes the check above anyway)
+        uint256 highest = uint256(previous == NO_VERSION ? 1 : previous) + MAX_VERSION_STEP;
+        if (version > highest) revert VersionStepTooLarge(enterprise, category, version, uint32(highest));
         _currentVersion[key] = version;
     }
 

@@ -29,12 +29,16 @@ contract QueryDesk is IQueryDesk, ConsortiumMember {
     /// @param registry_ the consortium registry.
     /// @param consents_ the consent registry that holds authorizations.
     /// @param serviceWindow_ seconds a serving node has to answer a request.
+    /// @dev Binds itself to the consent registry's credit ledger (`ICreditLedger.bindQueryDesk`), which accepts
+    /// it once and only in a transaction sent by the ledger's deployer: the ledger then knows which queries were
+    /// fulfilled, the only ground on which an institution may object to a record. Needs no extra deployment step.
     constructor(IConsortiumRegistry registry_, IConsentRegistry consents_, uint64 serviceWindow_)
         ConsortiumMember(registry_)
     {
         if (serviceWindow_ == 0) revert ZeroServiceWindow();
         consents = consents_;
         serviceWindow = serviceWindow_;
+        consents_.ledger().bindQueryDesk();
     }
 
     /// @inheritdoc IQueryDesk

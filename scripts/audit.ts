@@ -1,11 +1,12 @@
 /** `npx hardhat audit [filters] [--verify [--sample N --seed S]] [--format table|json|csv]`. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { renderAudit, parseFormat } from "../src/audit/report.js";
-import { collectTrail, resolveNode, type TrailFilter } from "../src/audit/trail.js";
+import { checkTrailFilter, collectTrail, type TrailFilter } from "../src/audit/trail.js";
 import { verifyTrail } from "../src/audit/verify.js";
 import { runCli } from "../src/cli/run.js";
 import { dataDirOption, openSession } from "../src/cli/session.js";
-import { parseDate, samplePicker } from "../src/cli/args.js";
+import { parseDateRange, samplePicker } from "../src/cli/args.js";
+import { loadSeeds } from "../src/seeds.js";
 import { proveReplaySample, replayStateIn } from "../src/replay/prove.js";
 
 interface Args {
@@ -22,21 +23,31 @@ interface Args {
   dataDir: string;
 }
 
+/** The default of --seed (hardhat.config.ts): another value is a choice, which needs --sample. */
+const DEFAULT_SEED = "audit";
+
 export default async function audit(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     const format = parseFormat(args.format);
+    // every option is checked before the chain is asked (on the in-process chain, before a consortium is deployed)
+    if (!Number.isSafeInteger(args.sample) || args.sample < 0) throw new Error(`--sample must be a whole number ≥ 1, got ${args.sample}`);
+    if (args.sample > 0 && !args.verify) throw new Error("--sample needs --verify (it chooses what --verify proves)");
+    if (args.seed !== DEFAULT_SEED && args.sample === 0) throw new Error("--seed needs --sample (it chooses the sample)");
+    if (!Number.isSafeInteger(args.institution) || args.institution < 0) throw new Error(`--institution ${args.institution}: must be an institution id ≥ 1`);
+    const cities = loadSeeds().cities;
+    const given: TrailFilter = {
+      enterprise: args.enterprise || undefined,
+      institution: args.institution > 0 ? args.institution : undefined,
+      node: args.node || undefined,
+      city: args.city || undefined,
+      ...parseDateRange(args.from, args.to),
+    };
+    checkTrailFilter(given, cities);
     // the audit only reads: stores are opened read-only, nothing is created or settled
     const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir), readOnly: true });
     try {
     const ctx = { conn: session.conn, manifest: session.manifest, contracts: session.contracts, stores: session.stores };
-    const filter: TrailFilter = {
-      enterprise: args.enterprise || undefined,
-      institution: args.institution > 0 ? args.institution : undefined,
-      node: args.node ? resolveNode(ctx.manifest, args.node) : undefined,
-      city: args.city || undefined,
-      from: args.from ? parseDate(args.from, "--from") : undefined,
-      to: args.to ? parseDate(args.to, "--to", true) : undefined,
-    };
+    const filter = checkTrailFilter(given, cities, ctx.manifest); // the institution and the node against the deployment
     const rows = await collectTrail(ctx.conn, ctx.manifest, ctx.contracts, filter);
     let findings = args.verify
       ? await verifyTrail(ctx.contracts, ctx.manifest, ctx.stores, rows, filter, {

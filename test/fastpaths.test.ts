@@ -170,7 +170,7 @@ describe("fast paths", () => {
       // a transaction whose nonce is ahead is refused, loudly
       accounts[0].sign({ to: to.address, data: "0x", gas: 21_000n }, fees); // signed, never sent: a nonce skipped
       await rejection(stream.push(accounts[0].sign({ to: to.address, data: "0x", gas: 21_000n }, fees)), /[Nn]once too high/);
-      await rejection(receiptOf(rpc, "0x" + "00".repeat(32)), /has no receipt/);
+      await rejection(receiptOf(rpc, "0x" + "00".repeat(32), 300), /has no receipt after 0 s: not mined/);
     });
   }
 });

@@ -105,6 +105,12 @@ interface IConsortiumRegistry {
     /// @notice The account already operates a node or signs for an institution.
     /// @param account the account.
     error AccountAlreadyRegistered(address account);
+    /// @notice The account is the operator named by a live (not executed, not expired) admission proposal, so no
+    /// institution may take it: one member must not be able to block another's admission by registering an
+    /// institution whose signer is the candidate's operator (the vote that passes would then fail).
+    /// @param account the account.
+    /// @param proposalId the latest admission proposal that names it.
+    error AccountReservedForAdmission(address account, uint256 proposalId);
     /// @notice The account operates no node.
     /// @param account the account.
     error NotNodeOperator(address account);
@@ -254,6 +260,13 @@ interface IConsortiumRegistry {
     /// @param kind what it did.
     /// @param nodeId the node it concerned (for AdmitNode: the new node's id).
     event ProposalExecuted(uint256 indexed proposalId, ProposalKind kind, uint16 indexed nodeId);
+    /// @notice An admission proposal reserved its candidate's operator account: no institution can be registered
+    /// with it while the proposal is live.
+    /// @param proposalId the admission proposal.
+    /// @param operator the candidate's operator account.
+    /// @param city the candidate's city.
+    /// @param until unix time the reservation lasts (the proposal's expiry), unless the proposal executes first.
+    event CandidateReserved(uint256 indexed proposalId, address indexed operator, uint32 city, uint64 until);
 
     // ------------------------------------------------------------------ constants and counters
 
@@ -314,6 +327,11 @@ interface IConsortiumRegistry {
     /// @return The number of proposals.
     function proposalCount() external view returns (uint256);
 
+    /// @notice The live admission proposal that reserves `account` as its candidate's operator, or 0.
+    /// @param account any account.
+    /// @return proposalId the latest AdmitNode proposal naming `account` if it is neither executed nor expired, else 0.
+    function admissionReservation(address account) external view returns (uint256 proposalId);
+
     // ------------------------------------------------------------------ genesis
 
     /// @notice Registers a connected city by its 6-digit division code (genesis only).
@@ -342,6 +360,10 @@ interface IConsortiumRegistry {
     function requiredVotes() external view returns (uint16);
 
     /// @notice An active node proposes a change of membership; the proposer's vote is counted at once.
+    /// An AdmitNode proposal needs an operator account that is neither a node's nor an institution's
+    /// (`AccountAlreadyRegistered`) and reserves it until it executes or expires (`CandidateReserved`): while
+    /// reserved, no institution can be registered with it (`AccountReservedForAdmission`), so the execution of
+    /// the admission cannot be made to fail by any single member.
     /// @param kind what the proposal does.
     /// @param nodeId the target node (ignored for AdmitNode, which assigns the next id on execution).
     /// @param city AdmitNode: the new node's city (a new connected city is registered on execution).
@@ -368,7 +390,8 @@ interface IConsortiumRegistry {
 
     // ------------------------------------------------------------------ institutions
 
-    /// @notice An active node registers an institution it sponsors.
+    /// @notice An active node registers an institution it sponsors. The signer must be a new account
+    /// (`AccountAlreadyRegistered`) not reserved by a live admission proposal (`AccountReservedForAdmission`).
     /// @param request the institution's signer, kind and name digest.
     /// @return institutionId the new institution's id (1-based).
     function registerInstitution(InstitutionRequest calldata request) external returns (uint32 institutionId);

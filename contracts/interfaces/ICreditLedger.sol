@@ -3,12 +3,19 @@ pragma solidity ^0.8.24;
 
 import {IConsortiumMember} from "./IConsortiumMember.sol";
 import {IHomeCityErrors} from "./IHomeCityErrors.sol";
+import {IQueryDesk} from "./IQueryDesk.sol";
 
 /// @title Credit ledger of the YRD credit chain: salted digests of enterprise credit records, Merkle roots of
 /// record batches, corrections, revocations and objections (异议). Never plaintext company data.
 /// @notice A record is identified by (enterprise, category, version). It is valid iff it is anchored (a live
 /// attestation with the same digest, or an inclusion proof against an anchored batch root), it is the current
 /// version of its (enterprise, category), and it has not been revoked. An open objection marks it disputed.
+/// One version has one content: a version declared live (`attest`) is anchored by its live digest only, never by a
+/// batch leaf; the other versions (version 1 never attested live, and versions declared by `supersede`) are
+/// anchored by batch leaves only. Versions are declared one step at a time (`MAX_VERSION_STEP`), so every version
+/// up to the current one is declared exactly once. Objections come from the enterprise (the information subject,
+/// `fileObjection`) or from an institution about a record version it received in a fulfilled query
+/// (`fileReportObjection`).
 /// @dev Only an active node of an enterprise's home city (from characters 3-8 of its USCC) writes about it.
 /// Batch leaves follow the StandardMerkleTree of OpenZeppelin's merkle-tree package (double keccak of the
 /// ABI-encoded values). The membership errors of `IConsortiumRegistry` bubble up from the registry.
@@ -25,7 +32,8 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
 
     /// @notice What the chain says of one record.
     enum RecordStatus {
-        NotAnchored, // no live attestation with this digest, or the proof does not verify against the batch root
+        NotAnchored, // no live attestation with this digest, or the proof does not verify against the batch root,
+        // or (batch leaf) the version was declared live, so its one content is the live digest
         Valid, // anchored, current, not revoked, no open objection
         Disputed, // valid, but an objection is open or was recorded as "could not be confirmed"
         Superseded, // a newer version of the same (enterprise, category) has been declared
@@ -94,6 +102,18 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
         bytes32 digest; // salted commitment of the record's canonical encoding
     }
 
+    /// @notice An institution's objection to a record version it received in a fulfilled query: the report that
+    /// carried the record, as the serving node committed to it in `IQueryDesk.fulfilQuery`.
+    struct ReportObjection {
+        uint256 queryId; // the fulfilled query, requested by the objecting institution
+        bytes32[] reportDigests; // every report digest of the fulfilment, in order (as in `QueryFulfilled`)
+        uint256 reportIndex; // position of the report that carried the record
+        Category category; // the record's category, as in the report
+        uint32 version; // the record's version, as in the report
+        bytes32 recordDigest; // the record's salted commitment, as in the report
+        bytes32 reasonDigest; // digest of the institution's statement
+    }
+
     /// @notice An objection as the ledger keeps it.
     struct Objection {
         bytes18 enterprise; // USCC of the enterprise whose record is objected to
@@ -120,6 +140,13 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param enterpriseCity its home city.
     /// @param nodeCity the calling node's city.
     error NotHomeCityNode(bytes18 enterprise, uint32 enterpriseCity, uint32 nodeCity);
+    /// @notice A declared version may exceed the current one by at most `MAX_VERSION_STEP` (the current one is 1
+    /// when none was declared): a huge version (up to 2^32 - 1) would otherwise block every later correction.
+    /// @param enterprise USCC of the enterprise.
+    /// @param category which record.
+    /// @param version the version given.
+    /// @param highestAllowed the highest version that may be declared now.
+    error VersionStepTooLarge(bytes18 enterprise, Category category, uint32 version, uint32 highestAllowed);
     /// @notice A declared version must exceed the current one.
     /// @param enterprise USCC of the enterprise.
     /// @param category which record.
@@ -151,9 +178,42 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     error AlreadyRevoked(bytes18 enterprise, Category category, uint32 version);
     /// @notice An enterprise signer of the zero address.
     error ZeroSigner();
-    /// @notice The objector is neither the enterprise's signer nor an institution's signer.
+    /// @notice `fileObjection` is the enterprise's own objection (the information subject's right, art. 25 of the
+    /// 2013 credit-reporting regulation): only its bound signer may file it. An institution objects with
+    /// `fileReportObjection`, to a record version it received in a fulfilled query.
     /// @param account the caller.
-    error NotEnterpriseOrInstitution(address account);
+    /// @param enterprise USCC of the enterprise.
+    error ObjectionNotByEnterprise(address account, bytes18 enterprise);
+    /// @notice `fileReportObjection` before a query desk was bound to the ledger.
+    error QueryDeskNotBound();
+    /// @notice The ledger's query desk is already bound; it is bound once, for good.
+    /// @param queryDesk the bound desk.
+    error QueryDeskAlreadyBound(address queryDesk);
+    /// @notice Only a contract under construction (the desk, from its constructor) in a transaction sent by the
+    /// account that deployed the ledger may bind the query desk.
+    /// @param caller the caller.
+    /// @param origin the transaction's sender.
+    error QueryDeskBindingRefused(address caller, address origin);
+    /// @notice The query was not fulfilled (unknown, still requested, denied or expired): no report to object to.
+    /// @param queryId the query.
+    /// @param status its status.
+    error QueryNotFulfilled(uint256 queryId, IQueryDesk.QueryStatus status);
+    /// @notice The query was requested by another institution.
+    /// @param queryId the query.
+    /// @param requester the institution that requested it.
+    /// @param caller the objecting institution.
+    error NotQueryRequester(uint256 queryId, uint32 requester, uint32 caller);
+    /// @notice The report digests given are not those the serving node committed to for the query.
+    /// @param queryId the query.
+    error ReportsMismatch(uint256 queryId);
+    /// @notice The report at `reportIndex` is not the report of this record version (or there is none).
+    /// @param queryId the query.
+    /// @param reportIndex the index given.
+    error ReportNotInQuery(uint256 queryId, uint256 reportIndex);
+    /// @notice An institution objects once per report received.
+    /// @param reportDigest the report.
+    /// @param objectionId the objection already filed on it.
+    error ReportAlreadyObjected(bytes32 reportDigest, uint256 objectionId);
     /// @notice No objection has this id.
     /// @param objectionId the id given.
     error UnknownObjection(uint256 objectionId);
@@ -231,6 +291,18 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
         bytes32 reasonDigest,
         uint64 deadline
     );
+    /// @notice An institution's objection (filed with `ObjectionFiled`) rests on a report of a fulfilled query.
+    /// @param objectionId the objection.
+    /// @param queryId the fulfilled query.
+    /// @param reportDigest the report that carried the record.
+    /// @param institution the objecting institution.
+    event ReportObjectionFiled(
+        uint256 indexed objectionId, uint256 indexed queryId, bytes32 reportDigest, uint32 indexed institution
+    );
+    /// @notice The query desk bound itself to the ledger (once, from its constructor).
+    /// @param queryDesk the desk.
+    /// @param deployer the account that deployed the ledger and the desk.
+    event QueryDeskBound(address indexed queryDesk, address indexed deployer);
     /// @notice A node of the enterprise's home city answered an objection.
     /// @param objectionId the objection.
     /// @param outcome `Corrected`, `Rejected` or `Unconfirmed`.
@@ -255,9 +327,27 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @return The window in seconds.
     function objectionWindow() external view returns (uint64);
 
+    /// @notice How far above the current version a new version may be declared: 1, so a new version is exactly
+    /// the next one (or version 1 or 2 when none was declared: version 1 may live in a batch).
+    /// @return The step 1.
+    function MAX_VERSION_STEP() external view returns (uint32);
+
+    /// @notice The account that sent the ledger's deployment transaction: only a desk deployed by it can bind.
+    /// @return The deployer.
+    function deployer() external view returns (address);
+
+    /// @notice The query desk whose fulfilled queries let institutions object (`fileReportObjection`).
+    /// @return The desk, 0 until bound.
+    function queryDesk() external view returns (IQueryDesk);
+
+    /// @notice The query desk binds itself, once, from its constructor, in a transaction sent by the ledger's
+    /// deployer (the desk is deployed after the ledger, which cannot know its address beforehand).
+    function bindQueryDesk() external;
+
     // ------------------------------------------------------------------ writes by the home-city node
 
-    /// @notice The home-city node attests one record version live.
+    /// @notice The home-city node attests one record version live: the next version (at most `MAX_VERSION_STEP`
+    /// above the current one). The version is then live: batch leaves of it are not anchored.
     /// @param request the enterprise, category, new version and digest.
     function attest(AttestationRequest calldata request) external;
 
@@ -270,7 +360,8 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @return batchId the batch id (1-based).
     function anchorBatch(BatchRequest calldata request) external returns (uint256 batchId);
 
-    /// @notice The home-city node declares a newer current version of a record (a correction).
+    /// @notice The home-city node declares the next version of a record (a correction) whose content lives in a
+    /// batch, at most `MAX_VERSION_STEP` above the current one.
     /// @param request the enterprise, category and new version.
     function supersede(SupersedeRequest calldata request) external;
 
@@ -298,7 +389,8 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
 
     // ------------------------------------------------------------------ objections
 
-    /// @notice The enterprise's signer or an active institution objects to a record version.
+    /// @notice The enterprise's bound signer objects to a record version of the enterprise (an institution uses
+    /// `fileReportObjection`). The enterprise must be a valid USCC of a connected city, so a node can answer.
     /// @param enterprise USCC of the enterprise.
     /// @param category which record.
     /// @param version which version (1 up to the current one).
@@ -307,6 +399,19 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     function fileObjection(bytes18 enterprise, Category category, uint32 version, bytes32 reasonDigest)
         external
         returns (uint256 objectionId);
+
+    /// @notice An active institution objects to a record version it received in a query it requested and that
+    /// was fulfilled: the report is proven against the fulfilment's digest kept by the query desk, with
+    /// reportDigest = keccak256(abi.encode(uint256 queryId, bytes18 enterprise, uint8 category, uint32 version,
+    /// bytes32 recordDigest)). One objection per report.
+    /// @param objection the query, its report digests, the report's index and record, and the reason.
+    /// @return objectionId the new objection's id.
+    function fileReportObjection(ReportObjection calldata objection) external returns (uint256 objectionId);
+
+    /// @notice The objection an institution filed on a report, 0 when none.
+    /// @param reportDigest the report.
+    /// @return The objection's id.
+    function objectionOfReport(bytes32 reportDigest) external view returns (uint256);
 
     /// @notice A node of the enterprise's home city answers an objection before its deadline.
     /// @param objectionId the objection.
@@ -382,7 +487,8 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param batchId the batch the record was anchored in.
     /// @param leaf the record's leaf.
     /// @param proof the StandardMerkleTree proof of the leaf, at most `MAX_PROOF_LENGTH` hashes.
-    /// @return The record's status (`NotAnchored` when the proof does not lead to the batch root).
+    /// @return The record's status (`NotAnchored` when the proof does not lead to the batch root, or when the
+    /// leaf's version was attested live: a live version is anchored by its live digest only).
     function verifyRecord(uint256 batchId, RecordLeaf calldata leaf, bytes32[] calldata proof)
         external
         view

@@ -11,8 +11,8 @@ import { CATEGORY_SLUGS, type Category } from "../records/categories.js";
 import type { ChainConnection } from "../chain/connection.js";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
-import { loadSeeds } from "../seeds.js";
-import { homeCity as homeCityOf } from "../uscc.js";
+import { loadSeeds, type City } from "../seeds.js";
+import { homeCity as homeCityOf, validateUscc } from "../uscc.js";
 
 export type TrailKind =
   | "attestation"
@@ -81,6 +81,47 @@ export function resolveNode(manifest: Manifest, node: number | string): number {
   const n = Number(node);
   if (Number.isInteger(n) && manifest.nodes.some((m) => m.nodeId === n)) return n;
   throw new Error(`unknown node ${node}: use an id such as ${manifest.nodes[0]?.id} or a number 1-${manifest.nodes.length}`);
+}
+
+/**
+ * Checks each filter as `attest` checks records, throwing one line that names the option and the rule: the
+ * enterprise a valid USCC (`validateUscc`: a wrong check character would only list unrelated rows) of a
+ * connected city, the city one of the seeds' cities, the institution and the node ones of the deployment, the
+ * range not ending before it starts. Without a manifest, the institution and the node are checked only for
+ * shape (call again once the deployment is known). Returns the filter with the node resolved to its id.
+ */
+export function checkTrailFilter(f: TrailFilter, cities: readonly City[], manifest?: Manifest): TrailFilter {
+  const cityList = () => cities.map((c) => `${c.code} (${c.nameEn})`).join(", ");
+  if (f.enterprise !== undefined) {
+    try {
+      validateUscc(f.enterprise);
+      homeCityOf(f.enterprise, cities);
+    } catch (e) {
+      throw new Error(`--enterprise ${f.enterprise}: ${(e as Error).message}${(e as { rule?: string }).rule === "city" ? ": nothing of it can be on this chain" : ""}`);
+    }
+  }
+  if (f.city !== undefined) {
+    if (!/^\d{6}$/.test(f.city)) throw new Error(`--city ${f.city}: must be the 6-digit division code of a connected city: ${cityList()}`);
+    if (!cities.some((c) => c.code === f.city)) throw new Error(`--city ${f.city}: not a connected city; the connected cities are ${cityList()}`);
+  }
+  if (f.institution !== undefined) {
+    if (!Number.isSafeInteger(f.institution) || f.institution < 1) throw new Error(`--institution ${f.institution}: must be an institution id ≥ 1`);
+    if (manifest && !manifest.institutions.some((i) => i.institutionId === f.institution))
+      throw new Error(
+        `--institution ${f.institution}: ${manifest.institutions.length ? `this deployment has institutions 1-${manifest.institutions.length}` : "this deployment has no institutions"}`,
+      );
+  }
+  let node = f.node;
+  if (node !== undefined && manifest) {
+    try {
+      node = resolveNode(manifest, node);
+    } catch (e) {
+      throw new Error(`--node ${f.node}: ${(e as Error).message}`);
+    }
+  }
+  if (f.from !== undefined && f.to !== undefined && f.from > f.to)
+    throw new Error(`--from ${new Date(f.from * 1000).toISOString()} is after --to ${new Date(f.to * 1000).toISOString()}: no row can match`);
+  return { ...f, node };
 }
 
 /** Reads every event of the deployment, newest last, and keeps the rows that pass the filter. */

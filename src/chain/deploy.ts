@@ -3,7 +3,8 @@
  * Idempotent: when a manifest for the network exists and its contracts are still on chain, the deployment
  * is verified against it and reused instead of deployed again.
  */
-import { join } from "node:path";
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import type { ConsortiumRegistry, CreditLedger } from "../../typechain-types/index.js";
 import { DEFAULT_DATA_DIR } from "../store/stores.js";
@@ -59,8 +60,47 @@ export const DEFAULT_OBJECTION_DAYS = 20;
 /** Hours a serving node has to answer a live query before it expires. */
 export const DEFAULT_SERVICE_HOURS = 24;
 
+/** Gas limit of each genesis transaction (a city, a node, the regulator, closing genesis: each well under 200,000). */
+const GENESIS_GAS = 300_000n;
+
 /** Institutions registered per transaction: bounded so that no transaction nears the block gas limit. */
 export const INSTITUTIONS_PER_TX = 100;
+
+/**
+ * Most institutions a deployment registers: 100,000, over 100 times the 899 of 2024. Not the registry's limit
+ * (uint32 ids allow 4,294,967,295) nor the block gas (each transaction registers INSTITUTIONS_PER_TX, whatever
+ * the total): the bound is the manifest, which lists every institution (~230 bytes each: ~23 MB at 100,000)
+ * and which every command reads whole, and the deployment's memory and time (1,000 registration transactions).
+ * 100,000,000 ran out of memory after the contracts were deployed.
+ */
+export const MAX_INSTITUTIONS = 100_000;
+
+/**
+ * Longest objection window in days. The ledger keeps a deadline as uint64 seconds, block time + window
+ * (`CreditLedger.objectionWindow` is uint64; an overflow would make every objection revert): with at most
+ * (2^64 - 1 - 2^32) / 86,400 = 213,503,982,284,891 days, every objection filed before 2106 (block time 2^32)
+ * has a deadline that fits.
+ */
+export const MAX_OBJECTION_DAYS = Number((2n ** 64n - 1n - 2n ** 32n) / 86_400n);
+
+/**
+ * Makes sure `dir` exists (creating missing folders one level at a time) and can be written, or throws one line
+ * naming it and `hint`. Checked before the first transaction, so that a deployment never ends without its manifest.
+ */
+export function checkWritableFolder(dir: string, hint: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  while (!existsSync(at) && dirname(at) !== at) {
+    missing.unshift(at);
+    at = dirname(at);
+  }
+  try {
+    for (const d of missing) mkdirSync(d);
+    rmdirSync(mkdtempSync(join(dir, ".write-check-")));
+  } catch (e) {
+    throw new Error(`the folder ${dir} cannot be created or written (${(e as Error).message}): ${hint}`);
+  }
+}
 
 /** Digest of a node's public metadata as anchored on chain. */
 export function nodeMetadataDigest(node: NodeSeed): string {
@@ -149,16 +189,29 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
   const seeds = loadSeeds();
   const institutions = opts.institutions ?? seeds.volumes.institutions;
   const objectionDays = opts.objectionDays ?? DEFAULT_OBJECTION_DAYS;
-  if (!Number.isSafeInteger(objectionDays) || objectionDays < 1)
-    throw new Error(`--objection-days must be a whole number ≥ 1, got ${objectionDays}`);
-  if (!Number.isSafeInteger(institutions) || institutions < 0)
-    throw new Error(`--institutions must be a whole number ≥ 0, got ${institutions}`);
+  // every option is checked before anything is archived or sent
+  if (!Number.isSafeInteger(objectionDays) || objectionDays < 1 || objectionDays > MAX_OBJECTION_DAYS)
+    throw new Error(
+      `--objection-days must be a whole number 1-${MAX_OBJECTION_DAYS}, got ${objectionDays}: the ledger keeps an objection's deadline as uint64 seconds (block time + window), which must fit for objections filed until 2106`,
+    );
+  if (!Number.isSafeInteger(institutions) || institutions < 0 || institutions > MAX_INSTITUTIONS)
+    throw new Error(
+      `--institutions must be a whole number 0-${MAX_INSTITUTIONS}, got ${institutions} (2024 had ${seeds.volumes.institutions}; the manifest lists every institution and every command reads it)`,
+    );
   const { chainId } = await conn.ethers.provider.getNetwork();
   const path = opts.manifestPath ?? manifestPath(conn.networkName, chainId, opts.deploymentsDir);
+  const manifestDir = dirname(path);
+  const inDataDir = opts.dataDir !== undefined && !relative(resolve(opts.dataDir), resolve(manifestDir)).startsWith("..");
+  const writable = () =>
+    checkWritableFolder(
+      manifestDir,
+      inDataDir ? "use a writable --data-dir" : opts.manifestPath ? "the manifest is written there" : "set YRD_DEPLOYMENTS_DIR to a writable folder, or make this one writable",
+    );
 
   let replacedBecause: string | undefined;
   let archived: Archived | undefined;
   if (opts.fresh) {
+    writable();
     let existing: Manifest | undefined;
     try {
       existing = readManifest(path);
@@ -182,78 +235,118 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
       log(`found the deployment in ${path}: verified, reusing it`);
       return { manifest: existing, path, reused: true };
     }
+    writable();
   }
 
-  const r = await roles(conn, seeds.nodes.length);
-  log(`deploying ConsortiumRegistry from ${r.deployer.address}`);
-  const registry = (await conn.ethers.deployContract("ConsortiumRegistry", r.deployer)) as unknown as ConsortiumRegistry;
-  await registry.waitForDeployment();
-  const deployTx = registry.deploymentTransaction();
-  const deployBlock = (await deployTx?.wait())?.blockNumber ?? (await conn.ethers.provider.getBlockNumber());
-  const registryAddress = await registry.getAddress();
-  const asDeployer = registry.connect(r.deployer);
+  // From here on transactions are sent: a failure part-way says how far it got and what to do.
+  let sent = 0;
+  let registryAt: string | undefined;
+  try {
+    const r = await roles(conn, seeds.nodes.length);
+    log(`deploying ConsortiumRegistry from ${r.deployer.address}`);
+    const registry = (await conn.ethers.deployContract("ConsortiumRegistry", r.deployer)) as unknown as ConsortiumRegistry;
+    await registry.waitForDeployment();
+    sent++;
+    const deployTx = registry.deploymentTransaction();
+    const deployBlock = (await deployTx?.wait())?.blockNumber ?? (await conn.ethers.provider.getBlockNumber());
+    const registryAddress = (registryAt = await registry.getAddress());
+    const asDeployer = registry.connect(r.deployer);
+    // On a chain that seals blocks on a clock (the geth network) waiting for each transaction costs a block
+    // each: the genesis transactions go out back to back (one sender, so the chain runs them in nonce order;
+    // fixed gas limits, since each depends on the ones before it), then all their receipts are awaited.
+    const inFlight: Promise<unknown>[] = [];
+    const fire = async (tx: Promise<{ wait: () => Promise<unknown> }>) => {
+      const sentTx = await tx;
+      sent++;
+      inFlight.push(sentTx.wait());
+    };
+    const settled = async () => {
+      await Promise.all(inFlight.splice(0));
+    };
 
-  for (const c of seeds.cities) await (await asDeployer.registerCity(BigInt(c.code))).wait();
-  const nodes: ManifestNode[] = [];
-  for (const [i, n] of seeds.nodes.entries()) {
-    const metadataDigest = nodeMetadataDigest(n);
-    await (await asDeployer.genesisAddNode(BigInt(n.city), r.operators[i].address, metadataDigest)).wait();
-    nodes.push({ nodeId: i + 1, id: n.id, city: n.city, operatorLabel: n.operator, operator: r.operators[i].address, metadataDigest });
-  }
-  await (await asDeployer.setRegulator(r.regulator.address)).wait();
-  await (await asDeployer.closeGenesis()).wait();
-  log(`registered ${seeds.cities.length} cities and ${nodes.length} nodes; genesis closed`);
-
-  const deployed = async (name: string, args: unknown[]) => {
-    const c = await conn.ethers.deployContract(name, args, r.deployer);
-    const block = (await c.deploymentTransaction()?.wait())?.blockNumber ?? (await conn.ethers.provider.getBlockNumber());
-    return { address: await c.getAddress(), block };
-  };
-  const ledger = await deployed("CreditLedger", [registryAddress, BigInt(objectionDays) * 86_400n]);
-  const consents = await deployed("ConsentRegistry", [registryAddress, ledger.address]);
-  const desk = await deployed("QueryDesk", [registryAddress, consents.address, BigInt(DEFAULT_SERVICE_HOURS) * 3600n]);
-  const queryLog = await deployed("QueryLog", [registryAddress]);
-  log(`deployed CreditLedger (objections answered within ${objectionDays} days), ConsentRegistry, QueryDesk, QueryLog`);
-
-  const plan = planInstitutions(seeds, institutions);
-  const registered: ManifestInstitution[] = [];
-  for (let nodeId = 1; nodeId <= nodes.length; nodeId++) {
-    const mine = plan.filter((p) => p.sponsorNodeId === nodeId);
-    for (let start = 0; start < mine.length; start += INSTITUTIONS_PER_TX) {
-      const chunk = mine.slice(start, start + INSTITUTIONS_PER_TX).map((p) => ({ ...p, signer: institutionWallet(p.index).address }));
-      const asNode = registry.connect(r.operators[nodeId - 1]);
-      const firstId = Number(await asNode.multiRegisterInstitutions.staticCall(chunk.map(toRequest)));
-      await (await asNode.multiRegisterInstitutions(chunk.map(toRequest))).wait();
-      chunk.forEach((p, k) =>
-        registered.push({ institutionId: firstId + k, sponsorNodeId: nodeId, kind: p.kind, signer: p.signer, nameDigest: p.nameDigest, keyIndex: p.index }),
-      );
+    for (const c of seeds.cities) await fire(asDeployer.registerCity(BigInt(c.code), { gasLimit: GENESIS_GAS }));
+    const nodes: ManifestNode[] = [];
+    for (const [i, n] of seeds.nodes.entries()) {
+      const metadataDigest = nodeMetadataDigest(n);
+      await fire(asDeployer.genesisAddNode(BigInt(n.city), r.operators[i].address, metadataDigest, { gasLimit: GENESIS_GAS }));
+      nodes.push({ nodeId: i + 1, id: n.id, city: n.city, operatorLabel: n.operator, operator: r.operators[i].address, metadataDigest });
     }
-  }
-  registered.sort((a, b) => a.institutionId - b.institutionId);
-  log(`registered ${registered.length} institutions`);
+    await fire(asDeployer.setRegulator(r.regulator.address, { gasLimit: GENESIS_GAS }));
+    await fire(asDeployer.closeGenesis({ gasLimit: GENESIS_GAS }));
+    await settled();
+    log(`registered ${seeds.cities.length} cities and ${nodes.length} nodes; genesis closed`);
 
-  const manifest: Manifest = {
-    version: MANIFEST_VERSION,
-    network: conn.networkName,
-    chainId: chainId.toString(),
-    deployer: r.deployer.address,
-    regulator: r.regulator.address,
-    deployBlock,
-    deployedAt: new Date().toISOString(),
-    contracts: {
-      ConsortiumRegistry: { address: registryAddress, block: deployBlock },
-      CreditLedger: ledger,
-      ConsentRegistry: consents,
-      QueryDesk: desk,
-      QueryLog: queryLog,
-    },
-    nodes,
-    institutions: registered,
-    seedDigests: seedDigests(),
-  };
-  writeManifest(path, manifest);
-  log(`manifest written to ${path}`);
-  return { manifest, path, reused: false, replacedBecause, archived };
+    const deployed = async (name: string, args: unknown[]) => {
+      const c = await conn.ethers.deployContract(name, args, r.deployer);
+      const block = (await c.deploymentTransaction()?.wait())?.blockNumber ?? (await conn.ethers.provider.getBlockNumber());
+      sent++;
+      return { address: await c.getAddress(), block };
+    };
+    const ledger = await deployed("CreditLedger", [registryAddress, BigInt(objectionDays) * 86_400n]);
+    const consents = await deployed("ConsentRegistry", [registryAddress, ledger.address]);
+    const desk = await deployed("QueryDesk", [registryAddress, consents.address, BigInt(DEFAULT_SERVICE_HOURS) * 3600n]);
+    const queryLog = await deployed("QueryLog", [registryAddress]);
+    log(`deployed CreditLedger (objections answered within ${objectionDays} days), ConsentRegistry, QueryDesk, QueryLog`);
+
+    // institutions: node by node, each chunk mined before the next, so the ids (read from the receipts' events)
+    // follow the plan on every chain: the replay's workload is drawn from them
+    const plan = planInstitutions(seeds, institutions);
+    const registered: ManifestInstitution[] = [];
+    const keyIndexOf = new Map(plan.map((p) => [institutionWallet(p.index).address, p]));
+    for (const { nodeId } of nodes) {
+      const mine = plan.filter((p) => p.sponsorNodeId === nodeId);
+      const asNode = registry.connect(r.operators[nodeId - 1]);
+      for (let start = 0; start < mine.length; start += INSTITUTIONS_PER_TX) {
+        const chunk = mine.slice(start, start + INSTITUTIONS_PER_TX).map((p) => ({ ...p, signer: institutionWallet(p.index).address }));
+        const receipt = await (await asNode.multiRegisterInstitutions(chunk.map(toRequest))).wait();
+        sent++;
+        for (const l of receipt?.logs ?? []) {
+          const ev = registry.interface.parseLog({ topics: [...l.topics], data: l.data });
+          if (ev?.name !== "InstitutionRegistered") continue;
+          const p = keyIndexOf.get(ev.args.signer as string)!;
+          registered.push({ institutionId: Number(ev.args.institutionId), sponsorNodeId: nodeId, kind: p.kind, signer: ev.args.signer as string, nameDigest: p.nameDigest, keyIndex: p.index });
+        }
+      }
+    }
+    if (registered.length !== plan.length) throw new Error(`${registered.length} institutions registered, ${plan.length} planned`);
+    registered.sort((a, b) => a.institutionId - b.institutionId);
+    log(`registered ${registered.length} institutions`);
+
+    const manifest: Manifest = {
+      version: MANIFEST_VERSION,
+      network: conn.networkName,
+      chainId: chainId.toString(),
+      deployer: r.deployer.address,
+      regulator: r.regulator.address,
+      deployBlock,
+      deployedAt: new Date().toISOString(),
+      contracts: {
+        ConsortiumRegistry: { address: registryAddress, block: deployBlock },
+        CreditLedger: ledger,
+        ConsentRegistry: consents,
+        QueryDesk: desk,
+        QueryLog: queryLog,
+      },
+      nodes,
+      institutions: registered,
+      seedDigests: seedDigests(),
+    };
+    writeManifest(path, manifest);
+    log(`manifest written to ${path}`);
+    return { manifest, path, reused: false, replacedBecause, archived };
+  } catch (e) {
+    const err = e as Error & { shortMessage?: string; reason?: string };
+    const cause = (err.reason ?? err.shortMessage ?? err.message).split("\n")[0];
+    throw new Error(
+      `deployment stopped after ${sent} transaction${sent === 1 ? "" : "s"} (${cause}): no manifest was written to ${path}; ` +
+        (registryAt ? `the contracts sent so far (ConsortiumRegistry at ${registryAt}) stay on chain, unused. ` : "no contract was deployed. ") +
+        (archived?.manifest || archived?.stores
+          ? `The earlier deployment stays archived (${[archived.manifest, archived.stores].filter((x) => x).join(", ")}). `
+          : "") +
+        "Fix the cause and run deploy again with the same options: with no manifest it deploys anew",
+      { cause: e },
+    );
+  }
 }
 
 function toRequest(p: { signer: string; kind: string; nameDigest: string }) {

@@ -1,8 +1,9 @@
 /**
  * Sending transactions with the fewest JSON-RPC round trips, for the hot paths of live replay: no
- * eth_estimateGas (fixed gas limits), no nonce or fee lookups per transaction, no receipt polling and no
- * signature recovery on the way back (ethers' contract calls do all of these, and recovering the sender of a
- * signed transaction alone costs more than signing it).
+ * eth_estimateGas (fixed gas limits), no nonce or fee lookups per transaction, one receipt call on an
+ * automining chain (a chain that seals blocks on a clock, such as the geth Clique network, is polled until the
+ * receipt is there) and no signature recovery on the way back (ethers' contract calls do all of these, and
+ * recovering the sender of a signed transaction alone costs more than signing it).
  *
  * Two kinds of sender:
  * - a node-managed account (`sendFromNodeAccount`): the chain holds the key and signs (eth_sendTransaction);
@@ -52,12 +53,35 @@ interface RpcReceipt {
   logs: Log[];
 }
 
-/** The receipt of a transaction that was sent to `rpc`; throws if it is missing or reverted. */
-export async function receiptOf(rpc: RpcSender, hash: string): Promise<Mined> {
-  const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
-  if (r === null) throw new Error(`transaction ${hash} has no receipt (not mined yet: live replay needs an automining chain)`);
-  if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
-  return { hash, gasUsed: BigInt(r.gasUsed), blockNumber: Number(r.blockNumber), logs: r.logs };
+/** How long `receiptOf` waits for a transaction to be mined (YRD_RECEIPT_TIMEOUT_MS, default 2 minutes). */
+export function receiptTimeoutMs(): number {
+  const v = Number(process.env.YRD_RECEIPT_TIMEOUT_MS);
+  return Number.isFinite(v) && v > 0 ? v : 120_000;
+}
+
+/** First and longest pause between receipt polls: short at first (an automining chain never waits at all). */
+const POLL_FIRST_MS = 25;
+const POLL_MAX_MS = 250;
+
+/**
+ * The receipt of a transaction that was sent to `rpc`; throws if it reverted, or is still not mined after
+ * `timeoutMs`. An automining chain has it at once (one call); a chain that seals blocks on a clock (geth
+ * Clique) is polled, the pause doubling from 25 ms to 250 ms.
+ */
+export async function receiptOf(rpc: RpcSender, hash: string, timeoutMs: number = receiptTimeoutMs()): Promise<Mined> {
+  const deadline = Date.now() + timeoutMs;
+  let pause = POLL_FIRST_MS;
+  for (;;) {
+    const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+    if (r !== null) {
+      if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
+      return { hash, gasUsed: BigInt(r.gasUsed), blockNumber: Number(r.blockNumber), logs: r.logs };
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`transaction ${hash} has no receipt after ${(timeoutMs / 1000).toFixed(0)} s: not mined (is the chain sealing blocks?)`);
+    await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+    pause = Math.min(pause * 2, POLL_MAX_MS);
+  }
 }
 
 function sent(rpc: RpcSender, hash: string): Sent {

@@ -44,10 +44,9 @@ export async function runDemo(ctx: Session, print: (s: string) => void): Promise
   const corrected = validateRecord({ ...JSON.parse(recordToJson(status)), taxCreditGrade: "B" });
   const [v2] = await attestRecords(ctx, [encoded(corrected)], { mode: "live" });
   print(`   operating status corrected: version ${v2.version} supersedes version 1`);
-  const inst2 = await ctx.institution(2);
   const e18 = hexlify(usccBytes(enterprise));
-  await (await ctx.contracts.ledger.connect(inst2).fileObjection(e18, Category.FinancingMortgage, 1, id("institution 2: mortgage 2 was released in 2025"))).wait();
-  print("   institution 2 objects to the financing record (异议): the record is disputed until the Hefei node answers (20 days)");
+  await (await ctx.contracts.ledger.connect(enterpriseSigner).fileObjection(e18, Category.FinancingMortgage, 1, id("the enterprise: mortgage 2 was released in 2025"))).wait();
+  print("   the enterprise objects to its financing record (异议, with its bound signer): the record is disputed until the Hefei node answers (20 days)");
   const rows = [];
   for (const r of [...live, v2]) {
     const s = await ctx.contracts.ledger.attestationStatus(e18, r.category, r.version, r.digest);

@@ -77,6 +77,46 @@ export function buildReports(store: NodeStore, queryId: bigint, enterprise: stri
   return reports;
 }
 
+/** A requested query as the serving node answers it (from the QueryRequested event). */
+export interface RequestedQuery {
+  queryId: bigint;
+  /** USCC as 0x-hex of its 18 ASCII bytes. */
+  enterprise: string;
+  institution: number;
+  purpose: number;
+  categories: number;
+  authorizationId: string;
+}
+
+/**
+ * The serving node's answer to a requested query, not yet journaled: the reports it holds (the current version
+ * of each requested category), and the journal step — a fulfilment with their digests, or a denial when it
+ * holds none — carrying the query-log entry (`time`: the request's block time). Used by `liveQuery` and by the
+ * node service's watcher, so that both answer and log a query the same way.
+ */
+export function planAnswer(store: NodeStore, q: RequestedQuery, servingNode: number, time: number): { step: NewStep; reports: CreditReport[]; logEntry: LoggedQuery } {
+  const reports = buildReports(store, q.queryId, q.enterprise, q.categories);
+  const digests = reports.map(reportDigest);
+  const logEntry: LoggedQuery = {
+    enterprise: q.enterprise,
+    institution: q.institution,
+    servingNode,
+    purpose: q.purpose,
+    categories: q.categories,
+    authorizationId: q.authorizationId,
+    time,
+    outcome: reports.length > 0 ? QueryOutcome.Fulfilled : QueryOutcome.Denied,
+    reason: reports.length > 0 ? 0 : DENY_NO_RECORD,
+    reportsDigest: reports.length > 0 ? reportsDigest(digests) : "0x" + "00".repeat(32),
+    liveQueryId: q.queryId.toString(),
+  };
+  const step: NewStep =
+    reports.length > 0
+      ? { key: `fulfil/${q.queryId}`, kind: "fulfil", payload: { queryId: q.queryId.toString(), reportDigests: digests, logEntry } }
+      : { key: `deny/${q.queryId}`, kind: "deny", payload: { queryId: q.queryId.toString(), reason: DENY_NO_RECORD, logEntry } };
+  return { step, reports, logEntry };
+}
+
 /**
  * Runs one live query: the institution requests it; the serving node (the first active node of the
  * enterprise's home city) answers through its journal — fulfils with the digests of the reports it holds, or
@@ -95,26 +135,8 @@ export async function liveQuery(
   const queryId = ev.args.queryId as bigint;
   const servingNode = await session.activeNodeOf(String(ev.args.servingCity));
   const node = await session.node(servingNode);
-  const reports = buildReports(node.store, queryId, request.enterprise, request.categories);
-  const digests = reports.map(reportDigest);
   const time = (await receipt!.getBlock()).timestamp;
-  const logEntry: LoggedQuery = {
-    enterprise: request.enterprise,
-    institution: Number(ev.args.institution),
-    servingNode,
-    purpose: request.purpose,
-    categories: request.categories,
-    authorizationId: request.authorizationId,
-    time,
-    outcome: reports.length > 0 ? QueryOutcome.Fulfilled : QueryOutcome.Denied,
-    reason: reports.length > 0 ? 0 : DENY_NO_RECORD,
-    reportsDigest: reports.length > 0 ? reportsDigest(digests) : "0x" + "00".repeat(32),
-    liveQueryId: queryId.toString(),
-  };
-  const step: NewStep =
-    reports.length > 0
-      ? { key: `fulfil/${queryId}`, kind: "fulfil", payload: { queryId: queryId.toString(), reportDigests: digests, logEntry } }
-      : { key: `deny/${queryId}`, kind: "deny", payload: { queryId: queryId.toString(), reason: DENY_NO_RECORD, logEntry } };
+  const { step, reports, logEntry } = planAnswer(node.store, { queryId, institution: Number(ev.args.institution), ...request }, servingNode, time);
   await node.journalSteps([step]);
   const answer = await node.execute(step);
   return {

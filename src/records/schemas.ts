@@ -153,6 +153,13 @@ function text(v: unknown, path: string, allowEmpty = false): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || (c >= 0x7f && c < 0xa0)) throw new RecordValidationError(path, `must not contain control characters (U+${c.toString(16).padStart(4, "0").toUpperCase()} at ${i})`);
+    // a high surrogate must be followed by a low one, and a low one preceded by a high one: a lone half (JSON
+    // allows "\ud800") is no character and cannot be encoded as UTF-8
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const paired = c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
+      if (!paired) throw new RecordValidationError(path, `must not contain a lone surrogate (U+${c.toString(16).toUpperCase()} at ${i}): it is not a Unicode character`);
+      i++;
+    }
   }
   return s;
 }

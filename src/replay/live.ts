@@ -12,7 +12,7 @@
  * Resumable: a chunk of records or a block of queries that was under way is settled against the chain
  * (what is anchored, registered, requested, fulfilled) before anything is sent again.
  */
-import { computeAddress, hexlify, keccak256, solidityPacked, toUtf8Bytes } from "ethers";
+import { computeAddress, hexlify } from "ethers";
 import { institutionWallet } from "../chain/accounts.js";
 import { isInProcess } from "../chain/connection.js";
 import { LocalAccount, SendStream, feeParams, type Call, type Mined } from "../chain/send.js";
@@ -33,6 +33,7 @@ import {
   chunkDone,
   chunkSpecs,
   commitLogs,
+  enterprisePrivateKey,
   phaseMetrics,
   replayInstitutions,
   runQueryModel,
@@ -130,11 +131,6 @@ export async function liveRecordsPhase(run: Run, targets: Targets): Promise<Phas
   run.state.recordsDone = true;
   writeState(run.dir, run.state);
   return phaseMetrics("records", seconds, records, spent.txs, spent.gas, spent.latencies);
-}
-
-/** The enterprise's private key in a live replay (derived from the seed: test use only). */
-export function enterprisePrivateKey(seed: string, enterprise: string): string {
-  return keccak256(solidityPacked(["bytes", "string"], [toUtf8Bytes(`${seed}/enterprise-key`), enterprise]));
 }
 
 /** The authorization an enterprise signs for a replayed query: valid for AUTHORIZATION_DAYS from the epoch. */

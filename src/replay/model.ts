@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { keccak256, solidityPacked, toUtf8Bytes } from "ethers";
 import type { CityNode } from "../node/city-node.js";
 import type { Session } from "../session.js";
 import type { Seeds } from "../seeds.js";
@@ -188,6 +189,11 @@ export interface Run {
 export function tick(run: Run): void {
   run.steps++;
   if (run.opts.stopAfterSteps !== undefined && run.steps >= run.opts.stopAfterSteps) throw new ReplayInterrupted(`stopped after ${run.steps} chain steps`);
+}
+
+/** An enterprise's private key in a replay (derived from the seed: test use only). It signs authorizations and objections. */
+export function enterprisePrivateKey(seed: string, enterprise: string): string {
+  return keccak256(solidityPacked(["bytes", "string"], [toUtf8Bytes(`${seed}/enterprise-key`), enterprise]));
 }
 
 /** One workload chunk with the node that attests it and the prefix of its journal keys. */

@@ -248,15 +248,21 @@ export class NodeStore {
     readonly path: string,
     readonly readOnly: boolean,
   ) {
+    if (!readOnly && path !== ":memory:") {
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+      } catch (e) {
+        throw new StoreError(`node store ${path}: the folder ${dirname(path)} cannot be created or written (${(e as Error).message}): use a writable --data-dir`);
+      }
+    }
     try {
-      if (!readOnly && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
       this.db = new DatabaseSync(path, { readOnly });
       if (!readOnly) {
         this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
         this.db.exec(SCHEMA);
       }
     } catch (e) {
-      throw new StoreError(`node store ${path}: ${(e as Error).message}`);
+      throw this.storeError(e);
     }
     const version = this.getMeta("schemaVersion");
     if (version === undefined && !readOnly) this.setMeta("schemaVersion", String(STORE_SCHEMA_VERSION));
@@ -282,26 +288,82 @@ export class NodeStore {
     if (this.db.isOpen) this.db.close();
   }
 
-  /** A prepared statement, cached: node:sqlite statements hold native memory the garbage collector does not see. */
+  /**
+   * An SQLite error as a StoreError naming this store's file (errors that already are StoreErrors, or are not
+   * SQLite's, pass unchanged). A file that cannot be written, or is not a database, also gets the way out.
+   */
+  storeError(e: unknown): unknown {
+    if (e instanceof StoreError || !(e instanceof Error)) return e;
+    const sqlite = (e as { code?: unknown }).code === "ERR_SQLITE_ERROR" || !this.db;
+    if (!sqlite) return e;
+    const m = e.message;
+    const hint = /unable to open database file|readonly database|read-only/i.test(m)
+      ? `: the file or its folder ${dirname(this.path)} cannot be written; use a writable --data-dir`
+      : /file is not a database|malformed/i.test(m)
+        ? ": it is not a node store of these tools, or it is damaged; use another --data-dir"
+        : "";
+    return new StoreError(`node store ${this.path}: ${m}${hint}`, { cause: e });
+  }
+
+  /** A prepared statement, cached: node:sqlite statements hold native memory the garbage collector does not see. Its errors name the store. */
   stmt(sql: string): StatementSync {
-    try {
-      return (this.stmts[sql] ??= this.db.prepare(sql));
-    } catch (e) {
-      throw new StoreError(`node store ${this.path}: ${(e as Error).message}`);
+    let s = this.stmts[sql];
+    if (s === undefined) {
+      let prepared: StatementSync;
+      try {
+        prepared = this.db.prepare(sql);
+      } catch (e) {
+        throw this.storeError(e);
+      }
+      s = this.stmts[sql] = this.naming(prepared);
     }
+    return s;
+  }
+
+  /** The statement with each method's SQLite errors re-thrown as StoreErrors naming the store. */
+  private naming(st: StatementSync): StatementSync {
+    const wrapped = new Map<PropertyKey, unknown>();
+    return new Proxy(st, {
+      get: (target, prop) => {
+        const v = Reflect.get(target, prop, target) as unknown;
+        if (typeof v !== "function") return v;
+        let w = wrapped.get(prop);
+        if (w === undefined) {
+          const f = v as (...a: unknown[]) => unknown;
+          w = (...args: unknown[]) => {
+            try {
+              return f.apply(target, args);
+            } catch (e) {
+              throw this.storeError(e);
+            }
+          };
+          wrapped.set(prop, w);
+        }
+        return w;
+      },
+    });
   }
 
   /** Runs `fn` in one SQLite transaction; a call inside another joins the outer one (all or nothing together). */
   transaction<T>(fn: () => T): T {
     if (this.db.isTransaction) return fn();
-    this.db.exec("BEGIN");
+    this.exec("BEGIN");
     try {
       const out = fn();
-      this.db.exec("COMMIT");
+      this.exec("COMMIT");
       return out;
     } catch (e) {
-      this.db.exec("ROLLBACK");
+      if (this.db.isTransaction) this.exec("ROLLBACK");
       throw e;
+    }
+  }
+
+  /** `db.exec`, its errors naming the store. */
+  private exec(sql: string): void {
+    try {
+      this.db.exec(sql);
+    } catch (e) {
+      throw this.storeError(e);
     }
   }
 

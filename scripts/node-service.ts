@@ -1,0 +1,37 @@
+/**
+ * `npx hardhat --network <net> node-service --node <id> --port <P> [--data-dir D] [--batch-size N] [--batch-seconds S]
+ * [--commit-size N] [--commit-seconds S] [--poll-ms MS] [--rpc-url URL]`: runs a city node's service (src/service/)
+ * on 127.0.0.1 until SIGINT or SIGTERM, then closes it cleanly.
+ */
+import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { runCli } from "../src/cli/run.js";
+import { dataDirOption } from "../src/cli/session.js";
+import { runNodeServiceCommand } from "../src/service/command.js";
+
+interface Args {
+  node: string;
+  port: number;
+  dataDir: string;
+  batchSize: number;
+  batchSeconds: number;
+  commitSize: number;
+  commitSeconds: number;
+  pollMs: number;
+  rpcUrl: string;
+}
+
+export default async function nodeService(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
+  await runCli(() =>
+    runNodeServiceCommand(hre, {
+      node: args.node,
+      port: args.port,
+      dataDir: dataDirOption(args.dataDir),
+      batchSize: args.batchSize,
+      batchSeconds: args.batchSeconds,
+      commitSize: args.commitSize,
+      commitSeconds: args.commitSeconds,
+      pollMs: args.pollMs,
+      rpcUrl: args.rpcUrl || undefined,
+    }),
+  );
+}

@@ -1,0 +1,181 @@
+/**
+ * Relaying an institution's query: the institution signs `registerAuthorization` (carrying the enterprise's
+ * EIP-712 authorization) and `requestQuery` itself; the service checks both raw transactions and the
+ * authorization before anything reaches the chain, then sends them with eth_sendRawTransaction. The service
+ * never signs for an institution and never holds its key.
+ *
+ * What is checked, in order (the first failure answers):
+ * - 400, malformed: the enterprise code, a raw transaction that does not decode, a transaction for another
+ *   chain or contract or function, one that does not carry the authorization given, nonces out of order;
+ * - 404: an unknown enterprise (no signer bound on chain);
+ * - 403, refused: an unsigned transaction or authorization, an authorization not signed by the enterprise's
+ *   bound signer (mis-signed), transactions not signed by the institution the authorization names (wrong
+ *   institution), a request outside what the authorization allows, and whatever the contracts would refuse
+ *   (checked with eth_call first, answered with the contract's named error).
+ */
+import { Transaction, ZeroAddress, getBytes, hexlify, recoverAddress } from "ethers";
+import { authorizationId, consentDomain, type Authorization } from "../consent/authorization.js";
+import { usccBytes } from "../ledger/leaf.js";
+import type { Session } from "../session.js";
+import { UsccError, validateUscc } from "../uscc.js";
+import { precheck, sendRaw } from "./chain.js";
+import { BadRequest, Conflict, Forbidden, NotFound } from "./errors.js";
+
+/** The body of `POST /institution/queries`. */
+export interface QueryRelayBody {
+  authorization: { enterprise: string; institution: number; purpose: number; categories: number; notBefore: number; notAfter: number; nonce: string };
+  /** The enterprise signer's EIP-712 signature of the authorization. */
+  signature: string;
+  /** The institution's signed `registerAuthorization(authorization, signature)`; omitted when already registered. */
+  registerTx?: string;
+  /** The institution's signed `requestQuery({enterprise, categories, purpose, authorizationId})`. */
+  requestTx: string;
+}
+
+export interface RelayResult {
+  queryId: string;
+  authorizationId: string;
+  institution: number;
+  enterprise: string;
+  servingCity: string;
+  crossCity: boolean;
+  registerTx?: string;
+  requestTx: string;
+  block: number;
+}
+
+interface Checked {
+  auth: Authorization;
+  authId: string;
+  from: string;
+  register?: string;
+  request: string;
+  registerData?: { to: string; data: string };
+  requestData: { to: string; data: string };
+}
+
+function parseRaw(raw: string, field: string, chainId: bigint): Transaction {
+  let tx: Transaction;
+  try {
+    tx = Transaction.from(raw);
+  } catch (e) {
+    throw new BadRequest(field, `is not a raw transaction (${(e as Error).message.split(" (")[0]})`);
+  }
+  if (tx.chainId !== 0n && tx.chainId !== chainId) throw new BadRequest(field, `is for chain ${tx.chainId}, this node's chain is ${chainId}`);
+  if (!tx.signature || !tx.from) throw new Forbidden("unsigned-transaction", `${field} is not signed: the institution signs its own transactions`, field);
+  return tx;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Checks a relay request; throws the ServiceError that answers it. */
+export async function checkRelay(session: Session, body: QueryRelayBody): Promise<Checked> {
+  const c = session.contracts;
+  const at = session.manifest.contracts;
+  const chainId = BigInt(session.manifest.chainId);
+  const a = body.authorization;
+  try {
+    validateUscc(a.enterprise);
+  } catch (e) {
+    if (e instanceof UsccError) throw new BadRequest("body.authorization.enterprise", e.message);
+    throw e;
+  }
+  if (a.notAfter <= a.notBefore) throw new BadRequest("body.authorization.notAfter", `must be after notBefore (${a.notBefore})`);
+  const e18 = hexlify(usccBytes(a.enterprise));
+  const auth: Authorization = { enterprise: e18, institution: a.institution, purpose: a.purpose, categories: a.categories, notBefore: a.notBefore, notAfter: a.notAfter, nonce: BigInt(a.nonce) };
+  const authId = authorizationId(consentDomain(chainId, at.ConsentRegistry.address), auth);
+
+  // malformed transactions (400) and unsigned ones (403)
+  const register = body.registerTx ? parseRaw(body.registerTx, "body.registerTx", chainId) : undefined;
+  const request = parseRaw(body.requestTx, "body.requestTx", chainId);
+  if (register) {
+    if (!register.to || !same(register.to, at.ConsentRegistry.address)) throw new BadRequest("body.registerTx", `must call the ConsentRegistry at ${at.ConsentRegistry.address}, not ${register.to}`);
+    const parsed = c.consents.interface.parseTransaction({ data: register.data });
+    if (parsed?.name !== "registerAuthorization") throw new BadRequest("body.registerTx", `must call registerAuthorization, not ${parsed?.name ?? "an unknown function"}`);
+    const [ra, rsig] = parsed.args as unknown as [Record<string, unknown>, string];
+    const carried =
+      same(String(ra.enterprise), e18) && Number(ra.institution) === auth.institution && Number(ra.purpose) === auth.purpose && Number(ra.categories) === auth.categories &&
+      Number(ra.notBefore) === auth.notBefore && Number(ra.notAfter) === auth.notAfter && BigInt(ra.nonce as bigint) === auth.nonce && same(rsig, body.signature);
+    if (!carried) throw new BadRequest("body.registerTx", "does not carry the authorization and signature given in the body");
+    if (request.nonce !== register.nonce + 1) throw new BadRequest("body.requestTx", `must have the nonce after registerTx's (${register.nonce + 1}), has ${request.nonce}`);
+  }
+  if (!request.to || !same(request.to, at.QueryDesk.address)) throw new BadRequest("body.requestTx", `must call the QueryDesk at ${at.QueryDesk.address}, not ${request.to}`);
+  const parsedRequest = c.desk.interface.parseTransaction({ data: request.data });
+  if (parsedRequest?.name !== "requestQuery") throw new BadRequest("body.requestTx", `must call requestQuery, not ${parsedRequest?.name ?? "an unknown function"}`);
+  const q = parsedRequest.args[0] as unknown as { enterprise: string; categories: bigint; purpose: bigint; authorizationId: string };
+  if (!same(q.authorizationId, authId)) throw new BadRequest("body.requestTx", `asks under authorization ${q.authorizationId}, not the one given (${authId})`);
+
+  // the enterprise and its signer (404, 403)
+  const bound = await c.ledger.enterpriseSigner(e18);
+  if (bound === ZeroAddress)
+    throw new NotFound("unknown-enterprise", `unknown enterprise ${a.enterprise}: no signer is bound to it on chain (its home-city node has attested no basic-info record naming one)`);
+  if (getBytes(body.signature).length === 0) throw new Forbidden("unsigned-authorization", `the authorization carries no signature: the enterprise's signer ${bound} must sign it (EIP-712)`, "body.signature");
+  if ((await session.conn.ethers.provider.getCode(bound)) === "0x") {
+    let recovered: string;
+    try {
+      recovered = recoverAddress(authId, body.signature);
+    } catch (e) {
+      throw new Forbidden("mis-signed-authorization", `the authorization's signature does not verify (${(e as Error).message.split(" (")[0]}); the enterprise's signer is ${bound}`, "body.signature");
+    }
+    if (!same(recovered, bound))
+      throw new Forbidden("mis-signed-authorization", `the authorization is signed by ${recovered}, not by the enterprise's bound signer ${bound}`, "body.signature");
+  } // a contract wallet (ERC-1271) is checked by the eth_call below
+
+  // the institution (403)
+  const from = request.from!;
+  if (register && !same(register.from!, from)) throw new Forbidden("wrong-institution", `registerTx is signed by ${register.from}, requestTx by ${from}: one institution signs both`);
+  const inst = Number(await c.registry.institutionIdOf(from));
+  if (inst === 0) throw new Forbidden("wrong-institution", `the transactions are signed by ${from}, which is no institution's signer`);
+  if (inst !== auth.institution)
+    throw new Forbidden("wrong-institution", `the authorization is for institution ${auth.institution}; the transactions are signed by institution ${inst}'s signer ${from}`, "body.authorization.institution");
+
+  // the request within the authorization (403)
+  if (!same(q.enterprise, e18)) throw new Forbidden("wrong-enterprise", `requestTx asks about ${q.enterprise}, the authorization is for ${e18} (${a.enterprise})`, "body.requestTx");
+  if (Number(q.purpose) !== auth.purpose) throw new Forbidden("wrong-purpose", `requestTx declares purpose ${q.purpose}, the authorization allows ${auth.purpose}`, "body.requestTx");
+  const cats = Number(q.categories);
+  if (cats === 0 || (cats & ~auth.categories) !== 0) throw new Forbidden("categories-not-authorized", `requestTx asks for categories 0b${cats.toString(2)}, the authorization allows 0b${auth.categories.toString(2)}`, "body.requestTx");
+
+  const registered = (await c.consents.consent(authId)).enterprise !== "0x" + "00".repeat(18);
+  if (registered && register) throw new Conflict("already-registered", `authorization ${authId} is already registered: send requestTx only`);
+  if (!registered && !register) throw new BadRequest("body.registerTx", `is required: authorization ${authId} is not registered on chain`);
+  return {
+    auth,
+    authId,
+    from,
+    register: body.registerTx,
+    request: body.requestTx,
+    registerData: register ? { to: register.to!, data: register.data } : undefined,
+    requestData: { to: request.to, data: request.data },
+  };
+}
+
+/** Checks, then relays: registerAuthorization (if given), then requestQuery, each checked with eth_call first. */
+export async function relayQuery(session: Session, body: QueryRelayBody): Promise<RelayResult> {
+  const c = session.contracts;
+  const rpc = session.conn.ethers.provider;
+  const k = await checkRelay(session, body);
+  let registerHash: string | undefined;
+  if (k.register) {
+    await precheck(rpc, c, { from: k.from, ...k.registerData! }, "registerTx");
+    registerHash = (await sendRaw(rpc, k.register, "registerTx")).transactionHash;
+  }
+  await precheck(rpc, c, { from: k.from, ...k.requestData }, "requestTx");
+  const receipt = await sendRaw(rpc, k.request, "requestTx");
+  for (const l of receipt.logs) {
+    if (!same(l.address, session.manifest.contracts.QueryDesk.address)) continue;
+    const ev = c.desk.interface.parseLog({ topics: l.topics, data: l.data });
+    if (ev?.name !== "QueryRequested") continue;
+    return {
+      queryId: String(ev.args.queryId),
+      authorizationId: k.authId,
+      institution: Number(ev.args.institution),
+      enterprise: body.authorization.enterprise,
+      servingCity: String(ev.args.servingCity),
+      crossCity: Boolean(ev.args.crossCity),
+      registerTx: registerHash,
+      requestTx: receipt.transactionHash,
+      block: Number(receipt.blockNumber),
+    };
+  }
+  throw new Error(`requestTx ${receipt.transactionHash} emitted no QueryRequested event`);
+}
