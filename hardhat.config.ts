@@ -131,6 +131,7 @@ const tasks = [
     .addOption({ name: "period", description: "up, new network: block period in seconds (default 1)", type: ArgumentType.INT, defaultValue: 0 })
     .addFlag({ name: "skipDeploy", description: "up: start the validators only, do not deploy the consortium (nor start the node services)" })
     .addFlag({ name: "skipServices", description: "up: do not start the city nodes' services" })
+    .addOption({ name: "dataDir", description: "up: folder of the node stores the services use (default: data)", defaultValue: "" })
     .setAction(() => import("./scripts/network.js"))
     .build(),
   task("node-service", "Run a city node's service on 127.0.0.1 (records, relayed queries, automatic answers, log commitments, health, metrics) until SIGINT/SIGTERM")

@@ -14,6 +14,7 @@ import { serviceHealth, startServices } from "../src/network/services.js";
 import { headOf } from "../src/network/validators.js";
 import { writeNetworkManifest } from "../src/network/manifest.js";
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 
 interface Args {
   command: string;
@@ -21,6 +22,7 @@ interface Args {
   period: number;
   skipDeploy: boolean;
   skipServices: boolean;
+  dataDir: string;
 }
 
 const log = (line: string) => console.log(line);
@@ -47,7 +49,7 @@ async function up(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     const conn = await hre.network.create({ network: "yrd", override: { url: rpcUrl(r.manifest.nodes[0]), chainId: Number(r.manifest.chainId) } });
     // a new chain: a deployment manifest of an earlier yrd chain (same chain id) is archived with its stores
     const fresh = !r.resumed && existsSync(manifestPath("yrd", r.manifest.chainId));
-    const d = await deployConsortium(conn, { fresh, log });
+    const d = await deployConsortium(conn, { fresh, dataDir: args.dataDir || undefined, log });
     deployMs = Date.now() - t;
     log(`${d.reused ? "existing" : "new"} deployment: ConsortiumRegistry ${d.manifest.contracts.ConsortiumRegistry.address} (manifest ${d.path})`);
   }
@@ -56,7 +58,7 @@ async function up(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     // each city node's service beside its validator, talking to that validator only
     const t = Date.now();
     try {
-      await startServices(r.manifest, { log });
+      await startServices(r.manifest, { dataDir: args.dataDir ? resolve(args.dataDir) : undefined, log });
     } finally {
       writeNetworkManifest(r.manifest, r.path);
     }
