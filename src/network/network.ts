@@ -39,6 +39,7 @@ import {
   prepareValidator,
   rpc,
   signerOf,
+  startSealing,
   startValidator,
   stopValidator,
   writeConfig,
@@ -212,6 +213,9 @@ export async function waitUntilAgreed(m: NetworkManifest, timeoutMs: number, log
     const answering = probes.filter((p) => p.head);
     const peered = answering.filter((p) => (p.peers ?? 0) >= want);
     if (answering.length === m.nodes.length && peered.length === m.nodes.length) {
+      // every validator sees every other: now they may seal (see startSealing)
+      const sealing = (await Promise.all(m.nodes.map(async (n) => ((await startSealing(n.httpPort)) ? n.id : undefined)))).filter((x) => x);
+      if (sealing.length > 0) log(`peered: ${sealing.join(", ")} start(s) sealing`);
       const a = await agreement(probes);
       first ??= a.number;
       if (a.ok && a.number > first) {

@@ -11,6 +11,8 @@ import { PROJECT_ROOT, rpcUrl, type NetworkManifest, type NetworkNode } from "./
 import { isServiceProcess } from "./pid.js";
 import { freePort, portIsFree } from "./validators.js";
 
+/** Query logs on the network are committed at least this often (seconds), beside the services' size trigger. */
+export const NETWORK_COMMIT_SECONDS = 10;
 /** How long `up` waits for every service to answer /health with 200. */
 const HEALTHY_WITHIN_MS = 180_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,7 +49,7 @@ export async function startServices(m: NetworkManifest, opts: { dataDir?: string
     if (isServiceProcess(n.servicePid, n.id)) continue;
     if (!(n.apiPort && !taken.has(n.apiPort) && (await portIsFree(n.apiPort)))) n.apiPort = await freePort(taken);
     taken.add(n.apiPort);
-    const args = [cli, "--network", m.network, "node-service", "--node", n.id, "--port", String(n.apiPort), "--rpc-url", rpcUrl(n)];
+    const args = [cli, "--network", m.network, "node-service", "--node", n.id, "--port", String(n.apiPort), "--rpc-url", rpcUrl(n), "--commit-seconds", String(NETWORK_COMMIT_SECONDS)];
     if (opts.dataDir) args.push("--data-dir", opts.dataDir);
     const fd = openSync(join(n.dataDir, "service.log"), "a", 0o600);
     try {

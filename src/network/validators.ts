@@ -130,7 +130,7 @@ export function gethArgs(o: StartOptions): string[] {
     "--http",
     "--http.addr", "127.0.0.1",
     "--http.port", String(o.httpPort),
-    "--http.api", "eth,net,web3,clique,txpool",
+    "--http.api", "eth,net,web3,clique,txpool,miner",
     "--http.vhosts", "localhost,127.0.0.1",
     "--authrpc.addr", "127.0.0.1",
     "--authrpc.port", String(o.authrpcPort),
@@ -138,7 +138,6 @@ export function gethArgs(o: StartOptions): string[] {
     "--password", f.password,
     // geth refuses to unlock an account while HTTP is on unless told: the HTTP server is on loopback only
     "--allow-insecure-unlock",
-    "--mine",
     "--miner.etherbase", o.sealer,
     "--miner.gaslimit", String(BLOCK_GAS_LIMIT),
     "--verbosity", "3",
@@ -177,6 +176,18 @@ export async function stopValidator(pid: number, dataDir: string, graceMs = 20_0
   if (isValidatorProcess(pid, dataDir)) process.kill(pid, "SIGKILL");
   for (let i = 0; i < 50 && isValidatorProcess(pid, dataDir); i++) await sleep(100);
   return "killed";
+}
+
+/**
+ * Starts sealing on a validator that is not sealing yet. Validators start without `--mine` and are told to seal
+ * only once they are peered with every other: Clique signers that seal before they see each other fork at the
+ * first blocks, and with an even number of signers two halves can each get stuck (no signer of either may seal
+ * the next block) — measured on 4 validators started together with `--mine`.
+ */
+export async function startSealing(port: number): Promise<boolean> {
+  if (await rpc<boolean>(port, "eth_mining")) return false;
+  await rpc(port, "miner_start", []);
+  return true;
 }
 
 /** Kills a validator at once (SIGKILL), as a crash would; for tests. */
