@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
@@ -24,9 +25,32 @@ const ACCOUNT_COUNT = 64;
  * memory of long tasks such as a replay, whose peak memory is one of its figures.
  */
 async function compile(hre: HardhatRuntimeEnvironment): Promise<void> {
-  const cli = join(hre.config.paths.root, "node_modules", "hardhat", "dist", "src", "cli.js");
-  const r = spawnSync(process.execPath, [cli, "build", "--quiet"], { cwd: hre.config.paths.root, stdio: "inherit" });
-  if (r.status !== 0) throw new Error(`compiling the contracts failed (exit code ${r.status ?? r.signal}); see the compiler's output above`);
+  // set by a task that compiled first and then starts others (network up starts a node service per node)
+  if (process.env.YRD_COMPILED === "1") return;
+  // two commands started at once would build side by side and race on the build cache (measured: ENOENT on
+  // cache/compile-cache.json.tmp): one builds at a time, under a lock folder (mkdir is atomic), bounded wait
+  const lock = join(hre.config.paths.cache, "yrd-build.lock");
+  mkdirSync(hre.config.paths.cache, { recursive: true });
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      // a lock older than the wait bound was left by a killed build: take it over
+      if (Date.now() - statSync(lock).mtimeMs > 300_000) break;
+      if (Date.now() > deadline) throw new Error(`another build holds ${lock} for over 5 minutes; remove that folder if no build is running`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    const cli = join(hre.config.paths.root, "node_modules", "hardhat", "dist", "src", "cli.js");
+    const r = spawnSync(process.execPath, [cli, "build", "--quiet"], { cwd: hre.config.paths.root, stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`compiling the contracts failed (exit code ${r.status ?? r.signal}); see the compiler's output above`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** The same task, compiling first (a lazy action resolves to `{ default: (args, hre) => … }`). */

@@ -4,7 +4,7 @@
  * deployed, `network down` stops them (by process id, checked against the node they serve) before the
  * validators, and `network status` asks each for its health.
  */
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { PROJECT_ROOT, rpcUrl, type NetworkManifest, type NetworkNode } from "./manifest.js";
@@ -16,6 +16,15 @@ export const NETWORK_COMMIT_SECONDS = 10;
 /** How long `up` waits for every service to answer /health with 200. */
 const HEALTHY_WITHIN_MS = 180_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The last lines of a log file. */
+function tail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
 
 export function serviceUrl(n: Pick<NetworkNode, "apiPort">): string {
   return `http://127.0.0.1:${n.apiPort}`;
@@ -53,7 +62,7 @@ export async function startServices(m: NetworkManifest, opts: { dataDir?: string
     if (opts.dataDir) args.push("--data-dir", opts.dataDir);
     const fd = openSync(join(n.dataDir, "service.log"), "a", 0o600);
     try {
-      const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, YRD_RPC_NODE: n.id } });
+      const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, YRD_RPC_NODE: n.id, YRD_COMPILED: "1" } });
       if (child.pid === undefined) throw new Error(`could not start the node service of ${n.id}`);
       child.unref();
       n.servicePid = child.pid;
@@ -69,7 +78,7 @@ export async function startServices(m: NetworkManifest, opts: { dataDir?: string
       const h = await serviceHealth(n);
       if (h === "ok") break;
       if (!isServiceProcess(n.servicePid, n.id))
-        throw new Error(`the node service of ${n.id} exited while starting: see ${join(n.dataDir, "service.log")}`);
+        throw new Error(`the node service of ${n.id} exited while starting (${join(n.dataDir, "service.log")}):\n${tail(join(n.dataDir, "service.log"))}`);
       if (Date.now() > deadline) throw new Error(`the node service of ${n.id} is not healthy after ${HEALTHY_WITHIN_MS / 1000} s (${h}): see ${join(n.dataDir, "service.log")}`);
       await sleep(500);
     }
