@@ -84,9 +84,13 @@ export class Session {
       genesis = (await conn.ethers.provider.getBlock(0))!.hash!;
     } catch (e) {
       const url = await networkUrl(conn);
-      throw new NetworkError(
-        `cannot reach network ${conn.networkName}${url ? ` at ${url}` : ""} (${(e as Error).message.split("\n")[0]}): is the node running? For localhost: \`npx hardhat node --hostname 127.0.0.1\``,
-      );
+      const hint =
+        conn.networkName === "localhost"
+          ? "start `npx hardhat node --hostname 127.0.0.1` (or set YRD_LOCALHOST_PORT to its port)"
+          : conn.networkName === "yrd"
+            ? "bring the network up: `npm run network -- up` (`npm run network -- status` shows which node is down)"
+            : "is its node running?";
+      throw new NetworkError(`cannot reach network ${conn.networkName}${url ? ` at ${url}` : ""} (${(e as Error).message.split("\n")[0]}): ${hint}`);
     }
     const ephemeral = isInProcess(conn);
     let dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
