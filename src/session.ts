@@ -23,6 +23,7 @@ import { contractsOf, type Contracts } from "./chain/contracts.js";
 import { deployConsortium, type DeployOptions } from "./chain/deploy.js";
 import { ManifestError, manifestPath, readManifest, type Manifest } from "./chain/manifest.js";
 import { CityNode, type SettleReport } from "./node/city-node.js";
+import { loadSeeds } from "./seeds.js";
 import { DEFAULT_DATA_DIR, NodeStores, storeDir } from "./store/stores.js";
 
 export interface SessionOptions {
@@ -186,7 +187,8 @@ export class Session {
   /** The first active node of a city, or throws naming the city. */
   async activeNodeOf(city: string): Promise<number> {
     for (const id of this.nodesOfCity(city)) if (await this.contracts.registry.isActiveNode(id)) return id;
-    throw new Error(`no active node in city ${city}`);
+    const name = loadSeeds().cities.find((c) => c.code === city)?.nameEn;
+    throw new Error(`no active node in ${name ? `${name} (${city})` : `city ${city}`}`);
   }
 
   /** Text id of a node ("hf-1"). */

@@ -75,8 +75,7 @@ async function attestingNode(session: Session, cityCode: string, cityName: strin
     if (n.city !== cityCode) throw new Error(`node ${n.id} is in city ${n.city}; ${cityName} (${cityCode}) records need a ${cityName} node`);
     return requested;
   }
-  for (const id of session.nodesOfCity(cityCode)) if (await session.contracts.registry.isActiveNode(id)) return id;
-  throw new Error(`no active node in ${cityName} (${cityCode})`);
+  return session.activeNodeOf(cityCode);
 }
 
 /** The record as attested before, from the store: its proof (for a batch member) rebuilt from the batch's leaves. */

@@ -11,7 +11,7 @@
  * with a fixed gas limit and one receipt call: the live replay's hot path).
  */
 import { getBytes, hexlify, type Signer } from "ethers";
-import type { Contracts } from "../chain/contracts.js";
+import { revertReason, type Contracts } from "../chain/contracts.js";
 import { receiptOf, sendFromNodeAccount, type Call, type Log, type Mined, type RpcSender } from "../chain/send.js";
 import { usccBytes } from "../ledger/leaf.js";
 import type { NodeStore } from "../store/nodeStore.js";
@@ -221,19 +221,10 @@ export class CityNode {
 
   /** The named reason when `e` is the chain refusing the call (it reverted), else undefined. */
   private refusal(e: unknown): string | undefined {
-    const err = e as { code?: string; data?: string; shortMessage?: string; message?: string };
+    const err = e as { code?: string; shortMessage?: string; message?: string };
     const reverted = err.code === "CALL_EXCEPTION" || /reverted/.test(err.message ?? "");
     if (!reverted) return undefined;
-    const c = this.init.contracts;
-    for (const iface of [c.ledger.interface, c.desk.interface, c.queryLog.interface, c.registry.interface, c.consents.interface]) {
-      try {
-        const parsed = err.data ? iface.parseError(err.data) : null;
-        if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
-      } catch {
-        // not this contract's error
-      }
-    }
-    return err.shortMessage ?? err.message?.split("\n")[0] ?? "reverted";
+    return revertReason(this.init.contracts, e) ?? err.shortMessage ?? err.message?.split("\n")[0] ?? "reverted";
   }
 
   /** The transaction of a step. */

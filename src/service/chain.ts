@@ -1,39 +1,11 @@
 /** Small chain helpers of the node service: named revert reasons, raw transactions and bounded receipt waits. */
-import type { Interface } from "ethers";
-import type { Contracts } from "../chain/contracts.js";
+import { revertData, revertReason, type Contracts } from "../chain/contracts.js";
 import type { RpcSender } from "../chain/send.js";
 import { ChainUnavailable, Forbidden } from "./errors.js";
 
 /** How long the service waits for a relayed transaction to be mined. */
 export const RECEIPT_TIMEOUT_MS = 120_000;
 const RECEIPT_POLL_MS = 200;
-
-function revertData(e: unknown, depth = 0): string | undefined {
-  if (depth > 4 || typeof e !== "object" || e === null) return undefined;
-  const o = e as Record<string, unknown>;
-  if (typeof o.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(o.data)) return o.data;
-  for (const k of ["error", "info", "cause", "data"]) {
-    const d = revertData(o[k], depth + 1);
-    if (d) return d;
-  }
-  return undefined;
-}
-
-/** The custom error (name and arguments) a call reverted with, read with the deployment's interfaces. */
-export function revertReason(c: Contracts, e: unknown): string | undefined {
-  const data = revertData(e);
-  if (!data) return undefined;
-  const ifaces: Interface[] = [c.consents.interface, c.desk.interface, c.registry.interface, c.ledger.interface, c.queryLog.interface];
-  for (const iface of ifaces) {
-    try {
-      const parsed = iface.parseError(data);
-      if (parsed) return `${parsed.name}(${parsed.args.map(String).join(", ")})`;
-    } catch {
-      // not this contract's error
-    }
-  }
-  return undefined;
-}
 
 /** Whether `e` is the chain refusing a call (a revert), not the chain being unreachable. */
 export function isRevert(e: unknown): boolean {
