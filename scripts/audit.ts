@@ -7,6 +7,7 @@ import { runCli } from "../src/cli/run.js";
 import { dataDirOption, openSession } from "../src/cli/session.js";
 import { parseDateRange, samplePicker } from "../src/cli/args.js";
 import { loadSeeds } from "../src/seeds.js";
+import { LogTrees } from "../src/node/query-log.js";
 import { proveReplaySample, replayStateIn } from "../src/replay/prove.js";
 
 interface Args {
@@ -49,16 +50,18 @@ export default async function audit(args: Args, hre: HardhatRuntimeEnvironment):
     const ctx = { conn: session.conn, manifest: session.manifest, contracts: session.contracts, stores: session.stores };
     const filter = checkTrailFilter(given, cities, ctx.manifest); // the institution and the node against the deployment
     const rows = await collectTrail(ctx.conn, ctx.manifest, ctx.contracts, filter);
+    const trees = new LogTrees(); // each node's log tree, built once for both checks below
     let findings = args.verify
       ? await verifyTrail(ctx.contracts, ctx.manifest, ctx.stores, rows, filter, {
           sample: args.sample > 0 ? args.sample : undefined,
           pick: samplePicker(args.seed),
+          trees,
         })
       : undefined;
     // after a replay, the sample also proves replayed records and queries, regenerated from the replay's seed
     const replayed = replayStateIn(ctx.stores);
     if (findings && replayed && args.sample > 0)
-      findings = [...findings, ...(await proveReplaySample(ctx.contracts, ctx.manifest, ctx.stores, replayed, args.sample, args.seed))];
+      findings = [...findings, ...(await proveReplaySample(ctx.contracts, ctx.manifest, ctx.stores, replayed, args.sample, args.seed, trees))];
     console.log(renderAudit(rows, findings, format));
     if (findings?.some((f) => !f.ok)) process.exitCode = 2;
     } finally {

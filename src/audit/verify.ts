@@ -9,7 +9,8 @@ import type { Manifest } from "../chain/manifest.js";
 import { authorizationId, consentDomain } from "../consent/authorization.js";
 import { recordStatusName } from "../ledger/status.js";
 import { fastRecordDigest, fastRecordLeaf, usccBytes } from "../ledger/leaf.js";
-import { MerkleLog } from "../merkle/log.js";
+import type { MerkleLog } from "../merkle/log.js";
+import { LogTrees } from "../node/query-log.js";
 import { StandardTree } from "../merkle/standard.js";
 import { decodeLogEntry, logEntryLeafHash, reportsDigest } from "../query/log-entry.js";
 import type { StoredRecord } from "../store/nodeStore.js";
@@ -30,6 +31,8 @@ export interface VerifyOptions {
   sample?: number;
   /** Chooses `k` of `n` indices (deterministic, e.g. from a seeded generator); default: the first k. */
   pick?: (n: number, k: number) => number[];
+  /** The trees of the nodes' logs, shared with other readers of the same run (default: built here). */
+  trees?: LogTrees;
 }
 
 
@@ -86,6 +89,7 @@ export async function verifyTrail(
   opts: VerifyOptions = {},
 ): Promise<Finding[]> {
   const findings: Finding[] = [];
+  const logTrees = opts.trees ?? new LogTrees();
   const domain: TypedDataDomain = consentDomain(manifest.chainId, manifest.contracts.ConsentRegistry.address);
 
   // authorizations: the id is the EIP-712 digest of exactly the fields the event shows
@@ -156,7 +160,7 @@ export async function verifyTrail(
   const entries: { nodeId: number; seq: number; log: MerkleLog }[] = [];
   for (const nodeId of stores.existing()) {
     const store = stores.get(nodeId);
-    const log = MerkleLog.importLeafHashes(store.logLeaves());
+    const log = logTrees.of(store);
     const latest = await c.queryLog.latestCommitment(nodeId);
     const committed = Number(latest.size);
     if (committed > log.size) {

@@ -9,6 +9,21 @@ import { MerkleLog } from "../merkle/log.js";
 import type { NodeStore, StoredLogEntry } from "../store/nodeStore.js";
 import { encodeLogEntry, logEntryLeafHash, type QueryLogEntry } from "../query/log-entry.js";
 
+/**
+ * The RFC 6962 trees of stores' whole logs for one reader's run, each built once (the audit's checks and its
+ * replay sample both need them; at scale 1 a node's log has millions of entries). A new run makes a new one:
+ * the stores may have changed in between.
+ */
+export class LogTrees {
+  private readonly trees = new Map<NodeStore, MerkleLog>();
+
+  of(store: NodeStore): MerkleLog {
+    let t = this.trees.get(store);
+    if (!t) this.trees.set(store, (t = MerkleLog.importLeafHashes(store.logLeaves())));
+    return t;
+  }
+}
+
 export class NodeQueryLog {
   readonly log: MerkleLog;
 

@@ -11,7 +11,7 @@ import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
 import { usccBytes } from "../ledger/leaf.js";
 import { recordStatusName } from "../ledger/status.js";
-import { MerkleLog } from "../merkle/log.js";
+import { LogTrees } from "../node/query-log.js";
 import { StandardTree } from "../merkle/standard.js";
 import { Random } from "../random.js";
 import { loadSeeds } from "../seeds.js";
@@ -28,7 +28,15 @@ export function replayStateIn(stores: NodeStores): ReplayState | undefined {
   return readState(stores.dir);
 }
 
-export async function proveReplaySample(c: Contracts, manifest: Manifest, stores: NodeStores, state: ReplayState, n: number, seed: string): Promise<Finding[]> {
+export async function proveReplaySample(
+  c: Contracts,
+  manifest: Manifest,
+  stores: NodeStores,
+  state: ReplayState,
+  n: number,
+  seed: string,
+  trees: LogTrees = new LogTrees(),
+): Promise<Finding[]> {
   const seeds = loadSeeds();
   const cfg = loadWorkloadConfig(seeds);
   const targets = scaledTargets(seeds, state.scale);
@@ -71,13 +79,11 @@ export async function proveReplaySample(c: Contracts, manifest: Manifest, stores
   );
   const plan = model.plan;
   const blocks = new Map<number, Map<number, GeneratedQuery>>();
-  const logs = new Map<number, MerkleLog>();
   const withLogs = withStores.filter((node) => stores.get(node.nodeId).logBlocks().length > 0);
   for (let k = 0; k < n && withLogs.length > 0; k++) {
     const node = withLogs[rng.int(0, withLogs.length - 1)];
     const store = stores.get(node.nodeId);
-    let log = logs.get(node.nodeId);
-    if (!log) logs.set(node.nodeId, (log = MerkleLog.importLeafHashes(store.logLeaves())));
+    const log = trees.of(store);
     // a replayed entry: one of a replayed block (whole entries of live queries are proven by the audit itself)
     const ranges = store.logBlocks();
     const total = ranges.reduce((a, r) => a + r.count, 0);
