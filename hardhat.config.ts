@@ -136,6 +136,7 @@ const tasks = [
     .addOption({ name: "out", description: "Folder of the JSON report", defaultValue: "bench/results" })
     .addFlag({ name: "resume", description: "Continue an interrupted replay from its last checkpoint" })
     .addFlag({ name: "fresh", description: "Archive the network's deployment (manifest and node stores) and replay on a new one" })
+    .addOption({ name: "saltSecretsFrom", description: "Folder of earlier node stores (e.g. data/yrd-862024) whose salt secrets the new stores take: same seed and secrets, same roots (to compare engines)", defaultValue: "" })
     .setAction(() => import("./scripts/replay.js"))
     .build(),
   task("bench", "Run the benchmarks and write JSON and markdown under bench/results/")

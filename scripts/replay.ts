@@ -1,10 +1,11 @@
-/** `npx hardhat replay [--scale S] [--mode bulk|live] [--seed X] [--batch-size N] [--workers W] [--data-dir D] [--epoch T] [--resume | --fresh]`. */
+/** `npx hardhat replay [--scale S] [--mode bulk|live] [--seed X] [--batch-size N] [--workers W] [--data-dir D] [--epoch T] [--salt-secrets-from DIR] [--resume | --fresh]`. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runCli } from "../src/cli/run.js";
 import { replaySummary } from "../src/replay/summary.js";
 import { replay } from "../src/replay/replay.js";
+import { saltSecretsIn } from "../src/store/stores.js";
 
 interface Args {
   scale: string;
@@ -18,6 +19,7 @@ interface Args {
   refusedShare: string;
   epoch: string;
   out: string;
+  saltSecretsFrom: string;
 }
 
 export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
@@ -26,6 +28,7 @@ export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironm
     if (!Number.isFinite(scale)) throw new Error(`--scale must be a number in (0, 1], not "${args.scale}"`);
     const epoch = args.epoch === "" ? undefined : Number(args.epoch);
     if (epoch !== undefined && !Number.isSafeInteger(epoch)) throw new Error(`--epoch must be a unix time in seconds, not "${args.epoch}"`);
+    const saltSecrets = args.saltSecretsFrom ? saltSecretsIn(args.saltSecretsFrom) : undefined;
     const conn = await hre.network.create();
     const report = await replay(conn, {
       scale,
@@ -38,6 +41,7 @@ export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironm
       fresh: args.fresh,
       refusedShare: args.refusedShare === "" ? undefined : Number(args.refusedShare),
       epoch,
+      saltSecrets,
       log: (l) => console.error(l),
     });
     console.log(replaySummary(report));

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { hexlify } from "ethers";
 import { network } from "hardhat";
@@ -20,7 +21,9 @@ import { verifyTrail } from "../src/audit/verify.js";
 import { samplePicker } from "../src/cli/args.js";
 import { contractsOf } from "../src/chain/contracts.js";
 import { manifestPath, readManifest } from "../src/chain/manifest.js";
+import { NodeStore, splitHashes } from "../src/store/nodeStore.js";
 import { NodeStores } from "../src/store/stores.js";
+import { chunkRecords, computeChunk, type ChunkSpec } from "../src/replay/chunks.js";
 import { rejection } from "./helpers/expect.js";
 import { ROOT, runHardhat, startHardhatNode, type HardhatNode } from "./helpers/processes.js";
 
@@ -87,6 +90,39 @@ describe("workload generator", () => {
   });
 });
 
+/** Salt secrets the stores of runs that are compared with each other take (each store otherwise makes a random one). */
+const testSecrets = (node: string) => new Uint8Array(createHash("sha256").update(`test salt secret/${node}`).digest());
+
+describe("replay salts: a secret of each node, not the seed", () => {
+  const pop = population("salts", 20_000);
+  const spec: ChunkSpec = { city: 0, slot: 0, slots: 1, chunk: 0, batchSize: 200 };
+
+  it("two fresh stores make different secrets, so the same seed gives other salts and roots; one store always the same", () => {
+    const [a, b] = [NodeStore.open(":memory:"), NodeStore.open(":memory:")];
+    try {
+      const secretA = a.saltSecret();
+      expect(secretA).to.have.length(32);
+      expect(hexlify(a.saltSecret()), "kept, not made again").to.equal(hexlify(secretA));
+      expect(hexlify(b.saltSecret())).to.not.equal(hexlify(secretA));
+      const [ra, rb] = [computeChunk(pop, spec, secretA), computeChunk(pop, spec, b.saltSecret())];
+      expect(ra.batches.map((x) => hexlify(x.root))).to.deep.equal(computeChunk(pop, spec, a.saltSecret()).batches.map((x) => hexlify(x.root)));
+      for (let k = 0; k < ra.batches.length; k++) expect(hexlify(rb.batches[k].root)).to.not.equal(hexlify(ra.batches[k].root));
+      const [first] = chunkRecords(pop, spec, secretA);
+      const [other] = chunkRecords(pop, spec, b.saltSecret());
+      expect(hexlify(other.encoding), "the content still follows from the seed").to.equal(hexlify(first.encoding));
+      expect(hexlify(other.salt)).to.not.equal(hexlify(first.salt));
+      // a given secret is taken by a store without one, and refused by a store that has another
+      const c = NodeStore.open(":memory:");
+      expect(hexlify(c.saltSecret(testSecrets("sh-1")))).to.equal(hexlify(testSecrets("sh-1")));
+      expect(() => c.saltSecret(testSecrets("sh-2"))).to.throw(/already has its own salt secret/);
+      c.close();
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe("replay", function () {
   this.timeout(600_000);
   const base = (dataDir: string, over: Partial<ReplayOptions> = {}): ReplayOptions => ({
@@ -98,6 +134,7 @@ describe("replay", function () {
     dataDir,
     resume: false,
     progress: false,
+    saltSecrets: testSecrets,
     ...over,
   });
   let reference: Awaited<ReturnType<typeof replay>>;
@@ -118,7 +155,7 @@ describe("replay", function () {
     expect(reference.roots).to.have.length(25);
   });
 
-  it("same seed, same roots, at any worker count; another seed, other roots", async () => {
+  it("same seed and salt secrets, same roots, at any worker count; another seed, other roots", async () => {
     const dir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
     try {
       const withWorker = await replay(await network.create(), base(join(dir, "a"), { workers: 1 }));
@@ -127,6 +164,37 @@ describe("replay", function () {
       expect(other.rootsDigest).to.not.equal(reference.rootsDigest);
       // an in-process chain is new each time: a folder holding an earlier one's stores is refused, not reused
       await rejection(replay(await network.create(), base(join(dir, "b"))), /holds the stores of an earlier in-process chain/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("fresh stores with the same seed: other batch roots, the same query logs; an outsider with the seed cannot rebuild a leaf", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "yrd-replay-"));
+    try {
+      const own = await replay(await network.create(), base(join(dir, "own"), { saltSecrets: undefined }));
+      expect(own.countsMatchTargets).to.equal(true);
+      own.roots.forEach((r, k) => {
+        expect(r.batchRootsDigest, r.node).to.not.equal(reference.roots[k].batchRootsDigest);
+        expect(r.logRoot, r.node).to.equal(reference.roots[k].logRoot); // queries do not depend on record salts
+      });
+      const store = NodeStore.openReadOnly(join(dir, "own", "default-31337", "sh-1.sqlite"));
+      try {
+        const b = store.batches().find((x) => x.chunk !== null)!;
+        const [, city, slot, chunk] = b.chunk!.split("/").map(Number);
+        const spec: ChunkSpec = { city, slot, slots: seeds.nodes.filter((n) => n.city === seeds.cities[city].code).length, chunk, batchSize: 300 };
+        const pop = population("test-seed", reference.counts.enterprises);
+        const version = Number(b.step.split("/").at(-1));
+        const leaves = (secret: Uint8Array) => [...chunkRecords(pop, spec, secret)].filter((r) => r.category === b.category && r.version === version).map((r) => hexlify(r.leaf));
+        const stored = splitHashes(store.batch(b.batchId!)!.leaves).map((l) => hexlify(l));
+        // the node rebuilds its batch from the seed and its own secret …
+        expect(leaves(store.saltSecret())).to.deep.equal(stored);
+        // … an outsider with the seed and any other secret (the test secrets, a seed-derived one) matches no leaf
+        for (const guess of [testSecrets("sh-1"), new Uint8Array(createHash("sha256").update("test-seed").digest())])
+          expect(leaves(guess).filter((l) => stored.includes(l))).to.deep.equal([]);
+      } finally {
+        store.close();
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -294,7 +362,13 @@ describe("replay", function () {
       expect(before.queryBlocksDone, "killed before the end").to.equal(0);
       const resumed = await runHardhat([...args, "--resume"], env);
       expect(resumed.code, resumed.stderr).to.equal(0);
-      expect(resumed.stdout).to.include(`roots digest ${reference.rootsDigest}`);
+      // the command's stores made their own salt secrets: an uninterrupted run (in process) with those secrets
+      // gives the same roots, and without them other batch roots
+      const uninterrupted = await runHardhat(["replay", ...args.slice(3, 11), "--out", join(dir, "out"), "--data-dir", join(dir, "again"), "--salt-secrets-from", join(dir, "data", "localhost-31337")], {});
+      expect(uninterrupted.code, uninterrupted.stderr).to.equal(0);
+      const digest = /roots digest (0x[0-9a-f]{64})/.exec(uninterrupted.stdout)![1];
+      expect(resumed.stdout).to.include(`roots digest ${digest}`);
+      expect(digest).to.not.equal(reference.rootsDigest);
       expect(resumed.stdout).to.match(/counts match the targets: yes/);
       const audit = await runHardhat(["--network", "localhost", "audit", "--verify", "--sample", "8", "--format", "json", "--data-dir", join(dir, "data")], env);
       expect(audit.code, audit.stderr + audit.stdout.slice(-2000)).to.equal(0);

@@ -5,6 +5,7 @@
  *
  * digest = keccak256(abi.encode(bytes32 salt, bytes encoding))
  * leaf   = keccak256(keccak256(abi.encode(bytes18 enterprise, uint8 category, uint32 version, bytes32 digest)))
+ * salt of a replayed record = keccak256("yrd-record-salt/1" ‖ node secret ‖ enterprise ‖ category ‖ version)
  */
 import { keccak256Bytes } from "../hash/keccak.js";
 
@@ -40,4 +41,29 @@ export function fastRecordLeaf(enterprise: Uint8Array, category: number, version
   leafBuf[95] = version & 0xff;
   leafBuf.set(digest, 96);
   return keccak256Bytes(keccak256Bytes(leafBuf));
+}
+
+/** Domain tag of derived salts (17 ASCII bytes): no other keccak input of the project starts with it. */
+const SALT_TAG = new TextEncoder().encode("yrd-record-salt/1");
+const saltBuf = new Uint8Array(SALT_TAG.length + 32 + 18 + 1 + 4);
+saltBuf.set(SALT_TAG, 0);
+
+/**
+ * The salt of a record version that a node regenerates instead of storing (the bulk replay's records):
+ * keccak256(tag ‖ secret ‖ enterprise ‖ category ‖ uint32 version), where `secret` is the node's own 32 random
+ * bytes, kept in its store and never on chain (`NodeStore.saltSecret`). keccak256 with a secret prefix is a
+ * MAC (no length extension for keccak), so without the secret the salts are unpredictable, as fresh random
+ * ones are; with it, the node rebuilds the same salt for the same record on every run.
+ */
+export function derivedSalt(secret: Uint8Array, enterprise: Uint8Array, category: number, version: number): Uint8Array {
+  if (secret.length !== 32) throw new RangeError(`salt secret must be 32 bytes, got ${secret.length}`);
+  const t = SALT_TAG.length;
+  saltBuf.set(secret, t);
+  saltBuf.set(enterprise, t + 32);
+  saltBuf[t + 50] = category;
+  saltBuf[t + 51] = (version >>> 24) & 0xff;
+  saltBuf[t + 52] = (version >>> 16) & 0xff;
+  saltBuf[t + 53] = (version >>> 8) & 0xff;
+  saltBuf[t + 54] = version & 0xff;
+  return keccak256Bytes(saltBuf);
 }

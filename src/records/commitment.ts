@@ -13,7 +13,9 @@
  *
  * Why a fresh random salt per record version: records come from small domains (a tax grade, a status), so an
  * unsalted hash could be reversed by trying every value, and two equal records would have equal digests. The
- * salt stays off chain with the record; whoever is shown the record and the salt can check the digest.
+ * salt stays off chain with the record; whoever is shown the record and the salt can check the digest. Records a
+ * node regenerates rather than stores (the bulk replay's) get salts derived from a secret of the node's own
+ * (`derivedSalt` in `src/ledger/leaf.ts`): as unpredictable to others, reproducible for the node.
  */
 import { randomBytes } from "node:crypto";
 import { AbiCoder, getBytes, hexlify, keccak256, toUtf8Bytes, type BytesLike } from "ethers";

@@ -85,7 +85,10 @@ export async function bulkRecordsPhase(run: Run, popInit: PopulationInit, target
   try {
     let next = 0;
     for (let k = 0; k < todo.length && !failure; k++) {
-      while (next < todo.length && queue.length < ahead) queue.push(pool.run(todo[next++]));
+      while (next < todo.length && queue.length < ahead) {
+        const spec = todo[next++];
+        queue.push(pool.run(spec, run.saltSecrets[spec.nodeId - 1]));
+      }
       const result = await queue.shift()!;
       const s = todo[k];
       const node = run.nodes[s.nodeId - 1];

@@ -1,10 +1,11 @@
 /**
  * One unit of record work: the enterprises a node attests in one chunk, their records of every category, the
  * Merkle batches over them (one per category, plus one of corrections), and which records the chunk corrects
- * or revokes. A pure function of (seed, city, node slot, chunk, batch size): workers compute chunks in any
- * order and the roots are the same.
+ * or revokes. A pure function of (seed, city, node slot, chunk, batch size) and the node's salt secret: workers
+ * compute chunks in any order and the roots are the same. The records' contents follow from the seed; their
+ * salts from the node's secret (`derivedSalt`), so nobody without the node's store can rebuild a commitment.
  */
-import { fastRecordDigest, fastRecordLeaf, usccBytes } from "../ledger/leaf.js";
+import { derivedSalt, fastRecordDigest, fastRecordLeaf, usccBytes } from "../ledger/leaf.js";
 import { StandardTree } from "../merkle/standard.js";
 import { Random } from "../random.js";
 import { Category } from "../records/categories.js";
@@ -68,8 +69,11 @@ export interface GeneratedRecordLeaf {
   leaf: Uint8Array;
 }
 
-/** Every record of a chunk in generation order (also what an audit regenerates to prove one). */
-export function* chunkRecords(pop: Population, s: ChunkSpec): Generator<GeneratedRecordLeaf> {
+/**
+ * Every record of a chunk in generation order (also what an audit regenerates to prove one); `secret` is the
+ * attesting node's salt secret (`NodeStore.saltSecret`).
+ */
+export function* chunkRecords(pop: Population, s: ChunkSpec, secret: Uint8Array): Generator<GeneratedRecordLeaf> {
   const city = pop.cities[s.city];
   const rng = new Random(`${pop.seed}/records/${city.code}/${s.slot}/${s.chunk}/${s.batchSize}`);
   for (const i of chunkIndices(pop, s)) {
@@ -79,17 +83,17 @@ export function* chunkRecords(pop: Population, s: ChunkSpec): Generator<Generate
     if (pop.isCorrected(s.city, i)) versions.push([Category.OperatingStatus, 2]);
     for (const [category, version] of versions) {
       const encoding = encodeGenerated(generateRecord(rng, city.nameEn, code, category, version));
-      const salt = rng.bytes(32);
+      const salt = derivedSalt(secret, e18, category, version);
       const digest = fastRecordDigest(salt, encoding);
       yield { enterprise: code, category, version, salt, encoding, digest, leaf: fastRecordLeaf(e18, category, version, digest) };
     }
   }
 }
 
-export function computeChunk(pop: Population, s: ChunkSpec): ChunkResult {
+export function computeChunk(pop: Population, s: ChunkSpec, secret: Uint8Array): ChunkResult {
   const groups = new Map<string, Uint8Array[]>();
   let records = 0;
-  for (const r of chunkRecords(pop, s)) {
+  for (const r of chunkRecords(pop, s, secret)) {
     const key = `${r.category}:${r.version}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));

@@ -85,7 +85,7 @@ export async function liveRecordsPhase(run: Run, targets: Targets): Promise<Phas
   let records = 0;
   for (const s of chunkSpecs(run)) {
     const node = run.nodes[s.nodeId - 1];
-    const generated = [...chunkRecords(run.pop, s)];
+    const generated = [...chunkRecords(run.pop, s, run.saltSecrets[s.nodeId - 1])];
     const chunkEnterprises = new Set(generated.map((g) => g.enterprise)).size;
     if (!chunkDone(node, s.key)) {
       const revoked = chunkIndices(run.pop, s)

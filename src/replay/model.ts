@@ -16,7 +16,8 @@ import { YearProfile } from "../workload/time.js";
 import { chunkCount, type ChunkSpec } from "./chunks.js";
 import { inOrderWindow } from "./window.js";
 
-export const REPLAY_STATE_VERSION = 2;
+/** 3: replayed records' salts come from each node's secret (before: from the seed's random stream). */
+export const REPLAY_STATE_VERSION = 3;
 /** Served queries per block: the unit of query work, of log storage and of a round of log commitments. */
 export const QUERY_BLOCK = 100_000;
 /** Enterprises per supersede / revoke transaction. */
@@ -42,6 +43,12 @@ export interface ReplayOptions {
   epoch?: number;
   /** Stop (as if interrupted) after this many chain steps: for tests of --resume. */
   stopAfterSteps?: number;
+  /**
+   * For tests that compare runs on separate stores (worker counts, engines): the salt secret each node's store
+   * takes when it has none yet (see `NodeStore.saltSecret`). Without it every new store makes a random one, so
+   * two deployments replayed with the same seed have different batch roots.
+   */
+  saltSecrets?: (node: string) => Uint8Array;
   log?: (line: string) => void;
   progress?: boolean;
 }
@@ -108,7 +115,7 @@ export interface NodeRoots {
 }
 
 export interface ReplayReport {
-  options: Omit<ReplayOptions, "log" | "progress" | "stopAfterSteps">;
+  options: Omit<ReplayOptions, "log" | "progress" | "stopAfterSteps" | "saltSecrets">;
   network: string;
   chainId: string;
   completed: boolean;
@@ -173,6 +180,8 @@ export interface Run {
   session: Session;
   /** nodes[i] is city node i + 1, started (its unfinished steps settled). */
   nodes: CityNode[];
+  /** saltSecrets[i] is the salt secret of city node i + 1 (from its store), for the records it regenerates. */
+  saltSecrets: Uint8Array[];
   seeds: Seeds;
   cfg: WorkloadConfig;
   pop: Population;

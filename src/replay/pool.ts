@@ -33,13 +33,14 @@ export class ChunkPool {
     }
   }
 
-  run(spec: ChunkSpec): Promise<ChunkResult> {
-    if (this.inline) return Promise.resolve(computeChunk(this.inline, spec));
+  /** Computes a chunk of the node whose salt secret is `secret`. */
+  run(spec: ChunkSpec, secret: Uint8Array): Promise<ChunkResult> {
+    if (this.inline) return Promise.resolve(computeChunk(this.inline, spec, secret));
     const id = this.nextId++;
     const w = this.workers[this.turn++ % this.workers.length];
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      w.postMessage({ ...spec, id });
+      w.postMessage({ ...spec, id, secret });
     });
   }
 

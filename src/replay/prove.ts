@@ -1,9 +1,9 @@
 /**
  * `audit --verify --sample N` after a replay: proves N random records and N random query-log entries
- * against the chain. Each sampled item is regenerated from the seed (so the store's leaf must be the leaf of
- * the record or query the seed defines), located in the node store, and proven on chain: a record with
- * `CreditLedger.verifyRecord`, a query-log entry with `QueryLog.verifyEntry` against the node's latest
- * commitment.
+ * against the chain. Each sampled item is regenerated from the seed, a record with the salt of its node's
+ * secret (read from the node's store), so the store's leaf must be the leaf of the record or query they
+ * define; it is located in the node store and proven on chain: a record with `CreditLedger.verifyRecord`, a
+ * query-log entry with `QueryLog.verifyEntry` against the node's latest commitment.
  */
 import { hexlify } from "ethers";
 import type { Finding } from "../audit/verify.js";
@@ -63,9 +63,16 @@ export async function proveReplaySample(
     const spec: ChunkSpec = { city, slot, slots: cityNodes[city].length, chunk, batchSize: state.batchSize };
     const subject = `replayed record ${node.id} batch ${b.batchId} leaf ${i}`;
     const version = Number(b.step.split("/").at(-1));
-    const regenerated = [...chunkRecords(pop, spec)].filter((r) => r.category === b.category && r.version === version)[i];
+    let secret: Uint8Array;
+    try {
+      secret = stores.get(node.nodeId).saltSecret(); // the salts come from the node's own secret, not the seed
+    } catch (e) {
+      findings.push({ subject, ok: false, failure: "leaf-differs-from-seed", detail: (e as Error).message });
+      continue;
+    }
+    const regenerated = [...chunkRecords(pop, spec, secret)].filter((r) => r.category === b.category && r.version === version)[i];
     if (!regenerated || hexlify(regenerated.leaf) !== hexlify(stored)) {
-      findings.push({ subject, ok: false, failure: "leaf-differs-from-seed", detail: "the store's leaf is not the one the seed defines" });
+      findings.push({ subject, ok: false, failure: "leaf-differs-from-seed", detail: "the store's leaf is not the one the seed and the node's salt secret define" });
       continue;
     }
     const proof = StandardTree.fromLeafHashes(leaves).proof(stored).map((p) => hexlify(p));

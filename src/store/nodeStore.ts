@@ -13,9 +13,13 @@
  * deployment's registry address when first opened, and refuses to be opened against another
  * (`bindToChain`).
  */
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
+
+/** Meta key of the node's salt secret (hex), see `NodeStore.saltSecret`. */
+const SALT_SECRET_KEY = "saltSecret";
 
 /** Version of the store's tables; a store of another version is refused with a way out. */
 export const STORE_SCHEMA_VERSION = 2;
@@ -374,6 +378,33 @@ export class NodeStore {
 
   setMeta(key: string, value: string): void {
     this.stmt("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+  }
+
+  // ---------------------------------------------------------------- salt secret
+
+  /**
+   * The node's salt secret: 32 random bytes (`crypto.randomBytes`) made once, the first time it is asked for,
+   * and kept in the store's meta table; it never goes on chain. Records the node regenerates instead of storing
+   * (the bulk replay's) take their salts from it (`derivedSalt`), so a resumed run rebuilds the same salts while
+   * nobody without the store can, even with the replay's seed. Whoever can read the store can read every
+   * stored salt anyway. `initial` (tests comparing runs on separate stores) is the secret a store without one
+   * takes; a store that has another one is refused.
+   */
+  saltSecret(initial?: Uint8Array): Uint8Array {
+    if (initial !== undefined && initial.length !== 32) throw new RangeError(`salt secret must be 32 bytes, got ${initial.length}`);
+    const have = this.getMeta(SALT_SECRET_KEY);
+    if (have === undefined) {
+      if (this.readOnly)
+        throw new StoreError(`node store ${this.path} has no salt secret: its replayed records (if any) were salted before salts came from a per-node secret; replay again with --fresh`);
+      const secret = initial ?? new Uint8Array(randomBytes(32));
+      // another process may make one at the same moment: the first written wins and both read it back
+      this.stmt("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING").run(SALT_SECRET_KEY, Buffer.from(secret).toString("hex"));
+      return this.saltSecret(initial);
+    }
+    const secret = new Uint8Array(Buffer.from(have, "hex"));
+    if (initial !== undefined && Buffer.compare(secret, initial) !== 0)
+      throw new StoreError(`node store ${this.path} already has its own salt secret, not the one given: use another --data-dir`);
+    return secret;
   }
 
   // ---------------------------------------------------------------- chain binding

@@ -1,5 +1,5 @@
 /** The node stores of one deployment, opened on demand: `<dataDir>/<network>-<chainId>/<node id>.sqlite`. */
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Manifest } from "../chain/manifest.js";
 import { NodeStore, StoreError, nodeStorePath, type ChainBinding } from "./nodeStore.js";
@@ -63,4 +63,23 @@ export class NodeStores {
     for (const s of this.open.values()) s.close();
     this.open.clear();
   }
+}
+
+/**
+ * The salt secrets of the node stores in `dir` (a folder `<data-dir>/<network>-<chainId>/` of an earlier
+ * deployment), each read when asked for: `replay --salt-secrets-from` gives a new deployment's stores the
+ * secrets of an earlier one, so that the same seed gives the same batch roots there (to compare engines).
+ * The secrets are the operators' own: copy them only between stores of the same nodes.
+ */
+export function saltSecretsIn(dir: string): (node: string) => Uint8Array {
+  if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith(".sqlite")))
+    throw new StoreError(`${dir} holds no node stores (a folder such as data/localhost-31337 is expected)`);
+  return (node) => {
+    const store = NodeStore.openReadOnly(join(dir, `${node}.sqlite`));
+    try {
+      return store.saltSecret();
+    } finally {
+      store.close();
+    }
+  };
 }
