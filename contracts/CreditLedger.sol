@@ -301,6 +301,9 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     {
         if (batchId == 0 || batchId > batchCount) revert UnknownBatch(batchId);
         if (proof.length > MAX_PROOF_LENGTH) revert ProofTooLong(proof.length);
+        // the same codes as the live path (`attest` validates them): a batch is checked off chain only, so a leaf
+        // with a bad character or check character would otherwise verify as a valid record of no enterprise
+        USCC.validate(leaf.enterprise);
         Batch storage b = _batches[batchId];
         if (leaf.category != b.category) return RecordStatus.NotAnchored;
         bytes32 leafHash = keccak256(

@@ -9,19 +9,19 @@ import { writeProofFile } from "../src/ledger/proof-file.js";
 import { CATEGORY_SLUGS, encodeRecord, readRecordFile, recordToJson } from "../src/records/index.js";
 
 interface Args {
-  file: string;
+  file: string | undefined;
   mode: string;
   batchSize: number;
-  node: string;
+  node: string | undefined;
   out: string;
-  dataDir: string;
+  dataDir: string | undefined;
 }
 
 export default async function attest(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     if (!args.file) throw new Error("--file is required: a JSON or CSV file of records (see seeds/examples/)");
     if (args.mode !== "live" && args.mode !== "batch") throw new Error(`--mode must be live or batch, not "${args.mode}"`);
-    if (!Number.isSafeInteger(args.batchSize) || args.batchSize < 1) throw new Error(`--batch-size must be ≥ 1, got ${args.batchSize}`);
+    if (!Number.isSafeInteger(args.batchSize) || args.batchSize < 1) throw new Error(`--batch-size must be a whole number ≥ 1, got ${args.batchSize}`);
     const records = readRecordFile(args.file); // every record validated before anything is sent
     const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir) });
     try {

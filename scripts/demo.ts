@@ -4,7 +4,7 @@ import { runDemo } from "../src/cli/demo.js";
 import { runCli } from "../src/cli/run.js";
 import { dataDirOption, openSession } from "../src/cli/session.js";
 
-export default async function demo(args: { dataDir: string }, hre: HardhatRuntimeEnvironment): Promise<void> {
+export default async function demo(args: { dataDir: string | undefined }, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir) });
     try {

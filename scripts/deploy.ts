@@ -12,7 +12,7 @@ interface Args {
   institutions: number;
   objectionDays: number;
   fresh: boolean;
-  dataDir: string;
+  dataDir: string | undefined;
 }
 
 export default async function deploy(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

@@ -22,7 +22,7 @@ interface Args {
   period: number;
   skipDeploy: boolean;
   skipServices: boolean;
-  dataDir: string;
+  dataDir: string | undefined;
 }
 
 const log = (line: string) => console.log(line);

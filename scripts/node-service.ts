@@ -9,21 +9,21 @@ import { dataDirOption } from "../src/cli/session.js";
 import { runNodeServiceCommand } from "../src/service/command.js";
 
 interface Args {
-  node: string;
+  node: string | undefined;
   port: number;
-  dataDir: string;
+  dataDir: string | undefined;
   batchSize: number;
   batchSeconds: number;
   commitSize: number;
   commitSeconds: number;
   pollMs: number;
-  rpcUrl: string;
+  rpcUrl: string | undefined;
 }
 
 export default async function nodeService(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(() =>
     runNodeServiceCommand(hre, {
-      node: args.node,
+      node: args.node ?? "",
       port: args.port,
       dataDir: dataDirOption(args.dataDir),
       batchSize: args.batchSize,

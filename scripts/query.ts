@@ -11,12 +11,12 @@ import { CATEGORY_SLUGS, categoriesToMask, parseCategory } from "../src/records/
 import { validateUscc } from "../src/uscc.js";
 
 interface Args {
-  enterprise: string;
+  enterprise: string | undefined;
   institution: number;
   purpose: string;
   categories: string;
   enterpriseAccount: number;
-  dataDir: string;
+  dataDir: string | undefined;
 }
 
 export default async function query(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

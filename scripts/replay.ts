@@ -8,26 +8,29 @@ import { replay } from "../src/replay/replay.js";
 import { saltSecretsIn } from "../src/store/stores.js";
 
 interface Args {
-  scale: string;
+  scale: number;
   mode: string;
   seed: string;
   batchSize: number;
   workers: number;
-  dataDir: string;
+  dataDir: string | undefined;
   resume: boolean;
   fresh: boolean;
-  refusedShare: string;
-  epoch: string;
+  refusedShare: string | undefined;
+  /** 0: the chain's clock. */
+  epoch: number;
   out: string;
-  saltSecretsFrom: string;
+  saltSecretsFrom: string | undefined;
 }
 
 export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
-    const scale = Number(args.scale);
-    if (!Number.isFinite(scale)) throw new Error(`--scale must be a number in (0, 1], not "${args.scale}"`);
-    const epoch = args.epoch === "" ? undefined : Number(args.epoch);
-    if (epoch !== undefined && !Number.isSafeInteger(epoch)) throw new Error(`--epoch must be a unix time in seconds, not "${args.epoch}"`);
+    // Hardhat has parsed --scale as a number and --epoch as a whole number (naming the option otherwise); the
+    // ranges are the replay's to check
+    const scale = args.scale;
+    const epoch = args.epoch === 0 ? undefined : args.epoch;
+    const refusedShare = args.refusedShare === undefined || args.refusedShare === "" ? undefined : Number(args.refusedShare);
+    if (refusedShare !== undefined && !Number.isFinite(refusedShare)) throw new Error(`--refused-share must be a number in [0, 0.5), not "${args.refusedShare}"`);
     const saltSecrets = args.saltSecretsFrom ? saltSecretsIn(args.saltSecretsFrom) : undefined;
     const conn = await hre.network.create();
     const report = await replay(conn, {
@@ -39,7 +42,7 @@ export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironm
       dataDir: args.dataDir || undefined,
       resume: args.resume,
       fresh: args.fresh,
-      refusedShare: args.refusedShare === "" ? undefined : Number(args.refusedShare),
+      refusedShare,
       epoch,
       saltSecrets,
       log: (l) => console.error(l),

@@ -6,10 +6,10 @@ import { readProofFile, verifyRecordProof } from "../src/ledger/proof-file.js";
 import { readRecordFile } from "../src/records/index.js";
 
 interface Args {
-  record: string;
-  proof: string;
+  record: string | undefined;
+  proof: string | undefined;
   index: number;
-  dataDir: string;
+  dataDir: string | undefined;
 }
 
 export default async function verify(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {

@@ -672,5 +672,32 @@ describe("issue 12: named attacks", function () {
       });
       libraryRefuses(() => verifyInclusion(8, 8, logLeaves[8], log8.inclusionProof(7, 8), log8.root()), "IndexOutOfRange");
     });
+
+    it("A60 batch leaf of a code with a wrong check character (a record of no enterprise)", async () => {
+      // the live path refuses the code; a batch is checked off chain only, so hf-1 anchors a leaf of it
+      const good = HEFEI_B;
+      const bad = good.slice(0, 17) + (good[17] === "0" ? "1" : "0");
+      await refused((o) => hf().attest(req(bad, Category.BasicInfo, 1, id("typo")), o), ledger, "USCCInvalidCheckCharacter", b18(bad), hexlify(toUtf8Bytes(bad[17])), hexlify(toUtf8Bytes(good[17])));
+      const batch = StandardMerkleTree.of(
+        [
+          [b18(bad), Category.BasicInfo, 1, id("typo")],
+          [b18(good), Category.BasicInfo, 1, id("hefei b basic-info v1")],
+        ],
+        ENCODING,
+      );
+      await hf().anchorBatch({ category: Category.BasicInfo, root: batch.root, count: 2, batchDigest: ZeroHash });
+      const leafAt = (code: string) => {
+        const [i, v] = [...batch.entries()].find(([, x]) => x[0] === b18(code))!;
+        return { leaf: { enterprise: v[0] as string, category: v[1] as number, version: v[2] as number, digest: v[3] as string }, proof: batch.getProof(i) };
+      };
+      await refusedView(async () => {
+        const typo = leafAt(bad);
+        await expect(ledger.verifyRecord(2, typo.leaf, typo.proof))
+          .to.be.revertedWithCustomError(ledger, "USCCInvalidCheckCharacter")
+          .withArgs(b18(bad), hexlify(toUtf8Bytes(bad[17])), hexlify(toUtf8Bytes(good[17])));
+        const honest = leafAt(good);
+        expect(await ledger.verifyRecord(2, honest.leaf, honest.proof)).to.equal(RecordStatus.Valid);
+      });
+    });
   });
 });

@@ -233,6 +233,19 @@ describe("input checks (issue 12)", function () {
       expect(days.stdout).not.to.match(/deploying ConsortiumRegistry/);
     });
 
+    it("3, 4. options are typed: a value of the wrong type is refused by Hardhat, naming the option, before anything runs", async () => {
+      for (const [args, message] of [
+        [["deploy", "--institutions", "1.5"], /Invalid value "1\.5" for argument "institutions" of type "INT"/],
+        [["replay", "--scale", "a tenth"], /Invalid value "a tenth" for argument "scale" of type "FLOAT"/],
+        [["audit", "--sample", "-1"], /Invalid value "-1" for argument "sample" of type "INT"/],
+      ] as [string[], RegExp][]) {
+        const r = await hh(args);
+        expect(r.code, r.stderr).to.equal(1);
+        expect(r.stderr + r.stdout).to.match(message);
+        expect(r.stdout).not.to.match(/deploying ConsortiumRegistry/);
+      }
+    });
+
     it("4. audit refuses every bad filter with exit code 1, naming the option and the rule", async () => {
       const cases: [string[], RegExp][] = [
         [["--enterprise", "91340104MA2TXN4K1X"], /^error: --enterprise 91340104MA2TXN4K1X: USCC check character is 'X', expected 'N'$/],

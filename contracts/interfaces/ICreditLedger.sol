@@ -489,6 +489,8 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param proof the StandardMerkleTree proof of the leaf, at most `MAX_PROOF_LENGTH` hashes.
     /// @return The record's status (`NotAnchored` when the proof does not lead to the batch root, or when the
     /// leaf's version was attested live: a live version is anchored by its live digest only).
+    /// @dev Reverts with the USCC library's error (`USCCInvalidCharacter`, `USCCInvalidCheckCharacter`) when the
+    /// leaf's enterprise is not a valid code, as `attest` does: no batch leaf of an invalid code verifies.
     function verifyRecord(uint256 batchId, RecordLeaf calldata leaf, bytes32[] calldata proof)
         external
         view
