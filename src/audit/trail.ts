@@ -215,7 +215,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
       nodes: [],
       cities: cityOf([], [homeCity(u)]),
       detail: `objection ${e.args.objectionId} to ${categoryName(e.args.category)} v${e.args.version} by ${inst ? `institution ${inst.institutionId}` : "the enterprise"}, due ${new Date(Number(e.args.deadline) * 1000).toISOString().slice(0, 10)}`,
-      data: { objectionId: Number(e.args.objectionId), category: Number(e.args.category), version: Number(e.args.version) },
+      data: { objectionId: Number(e.args.objectionId), category: Number(e.args.category), version: Number(e.args.version), deadline: Number(e.args.deadline) },
     });
   }
   const objectionEnterprise = new Map(rows.filter((r) => r.kind === "objection").map((r) => [r.data.objectionId as number, r.enterprise]));

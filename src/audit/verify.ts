@@ -24,7 +24,44 @@ export interface Finding {
   /** Named reason of a failure, e.g. "store-digest-mismatch". */
   failure?: string;
   detail?: string;
+  /** What was checked, with the proofs (only with `VerifyOptions.evidence`). */
+  evidence?: Evidence;
 }
+
+/** The values and proofs a check used, for a reader who wants to see them (the explorer's "prove"). */
+export type Evidence =
+  | {
+      kind: "record";
+      mode: "live" | "batched";
+      enterprise: string;
+      category: number;
+      version: number;
+      /** keccak256(abi.encode(salt, encoding)), recomputed from the store. */
+      digest: string;
+      /** The StandardMerkleTree leaf of (enterprise, category, version, digest). */
+      leafHash: string;
+      batchId?: number;
+      /** The batch's root rebuilt from the store's leaves (the chain holds the same root). */
+      root?: string;
+      /** The leaf's Merkle path (sibling hashes, leaf to root) given to `verifyRecord`. */
+      proof?: string[];
+      /** What the ledger answered. */
+      status?: string;
+    }
+  | { kind: "log"; nodeId: number; size: number; committed: number; committedRoot?: string }
+  | {
+      kind: "log-entry";
+      nodeId: number;
+      sequence: number;
+      leafHash: string;
+      /** The commitment on chain the entry was proven against: its index and size, and the root the proof leads to. */
+      commitmentIndex?: number;
+      size?: number;
+      root?: string;
+      /** The RFC 6962 inclusion proof given to `QueryLog.verifyEntry`. */
+      inclusionProof?: string[];
+      liveQueryId?: string;
+    };
 
 export interface VerifyOptions {
   /** Check at most this many records and this many log entries, chosen by `pick` (default: all). */
@@ -33,6 +70,12 @@ export interface VerifyOptions {
   pick?: (n: number, k: number) => number[];
   /** The trees of the nodes' logs, shared with other readers of the same run (default: built here). */
   trees?: LogTrees;
+  /** Attach what each check used (digests, leaves, roots, proofs) to its finding. */
+  evidence?: boolean;
+  /** Check the query logs of these nodes only (default: every node with a store); [] for a check of records only. */
+  logNodes?: readonly number[];
+  /** Of the log entries that pass the filter, check only those this accepts (default: all). */
+  entry?: (nodeId: number, sequence: number) => boolean;
 }
 
 
@@ -50,13 +93,24 @@ function errorName(e: unknown, c: Contracts): string {
 }
 
 /** Checks one stored record: its commitment, its leaf, and what the chain says of it. */
-async function checkRecord(c: Contracts, r: StoredRecord, tree: StandardTree | undefined, onChainDigest?: string): Promise<Finding> {
+async function checkRecord(c: Contracts, r: StoredRecord, tree: StandardTree | undefined, onChainDigest?: string, withEvidence = false): Promise<Finding> {
   const subject = `record ${r.enterprise}/${r.category}/v${r.version}`;
-  const fail = (failure: string, detail?: string): Finding => ({ subject, ok: false, failure, detail });
   const digest = fastRecordDigest(r.salt, r.encoding);
+  const leaf = fastRecordLeaf(usccBytes(r.enterprise), r.category, r.version, digest);
+  const evidence: Evidence & { kind: "record" } = {
+    kind: "record",
+    mode: r.mode === "live" ? "live" : "batched",
+    enterprise: r.enterprise,
+    category: r.category,
+    version: r.version,
+    digest: hexlify(digest),
+    leafHash: hexlify(leaf),
+    ...(r.batchId ? { batchId: r.batchId } : {}),
+  };
+  const withIt = (f: Finding): Finding => (withEvidence ? { ...f, evidence } : f);
+  const fail = (failure: string, detail?: string): Finding => withIt({ subject, ok: false, failure, detail });
   if (hexlify(digest) !== hexlify(r.digest)) return fail("store-digest-mismatch", "salt and encoding do not open the stored commitment");
   if (onChainDigest !== undefined && onChainDigest !== hexlify(digest)) return fail("chain-digest-mismatch", "the store's commitment is not the attested one");
-  const leaf = fastRecordLeaf(usccBytes(r.enterprise), r.category, r.version, digest);
   if (hexlify(leaf) !== hexlify(r.leafHash)) return fail("leaf-hash-mismatch");
   const e18 = usccToBytes18(r.enterprise);
   let status: bigint;
@@ -65,12 +119,16 @@ async function checkRecord(c: Contracts, r: StoredRecord, tree: StandardTree | u
   } else if (r.mode === "batched" && tree) {
     const i = tree.indexOf(leaf);
     if (i < 0) return fail("leaf-not-in-batch");
-    status = await c.ledger.verifyRecord(r.batchId!, { enterprise: e18, category: r.category, version: r.version, digest: hexlify(digest) }, tree.proofAt(i).map((p) => hexlify(p)));
+    const proof = tree.proofAt(i).map((p) => hexlify(p));
+    evidence.root = hexlify(tree.root);
+    evidence.proof = proof;
+    status = await c.ledger.verifyRecord(r.batchId!, { enterprise: e18, category: r.category, version: r.version, digest: hexlify(digest) }, proof);
   } else {
     return fail("record-not-anchored", `mode ${r.mode}`);
   }
   if (status === 0n) return fail("not-anchored", "the chain does not accept the record's digest or proof");
-  return { subject, ok: true, detail: recordStatusName(status) };
+  evidence.status = recordStatusName(status);
+  return withIt({ subject, ok: true, detail: recordStatusName(status) });
 }
 
 function choose<T>(items: T[], opts: VerifyOptions): T[] {
@@ -148,7 +206,7 @@ export async function verifyTrail(
   }
   for (const { nodeId, record, onChainDigest } of choose(records, opts))
     findings.push(
-      await checkRecord(c, record, record.batchId ? trees.get(`${nodeId}:${record.batchId}`) : undefined, onChainDigest).catch(
+      await checkRecord(c, record, record.batchId ? trees.get(`${nodeId}:${record.batchId}`) : undefined, onChainDigest, opts.evidence).catch(
         (e: unknown): Finding => ({ subject: `record ${record.enterprise}/${record.category}/v${record.version}`, ok: false, failure: "check-error", detail: errorName(e, c) }),
       ),
     );
@@ -158,7 +216,7 @@ export async function verifyTrail(
   for (const r of rows.filter((x) => x.kind.startsWith("query")))
     liveQueries.set(r.data.queryId as number, [...(liveQueries.get(r.data.queryId as number) ?? []), r]);
   const entries: { nodeId: number; seq: number; log: MerkleLog }[] = [];
-  for (const nodeId of stores.existing()) {
+  for (const nodeId of stores.existing().filter((id) => !opts.logNodes || opts.logNodes.includes(id))) {
     const store = stores.get(nodeId);
     const log = logTrees.of(store);
     const latest = await c.queryLog.latestCommitment(nodeId);
@@ -167,9 +225,10 @@ export async function verifyTrail(
       findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-shorter-than-commitment", detail: `the chain's latest commitment covers ${committed} entries, the store has ${log.size}` });
       continue;
     }
+    const logEvidence = opts.evidence ? { evidence: { kind: "log" as const, nodeId, size: log.size, committed, ...(committed > 0 ? { committedRoot: latest.root } : {}) } } : {};
     if (committed > 0 && hexlify(log.root(committed)) !== latest.root)
-      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${committed} entries do not rebuild the committed root` });
-    else if (log.size > 0) findings.push({ subject: `query log of node ${nodeId}`, ok: true, detail: `${committed} of ${log.size} entries committed` });
+      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${committed} entries do not rebuild the committed root`, ...logEvidence });
+    else if (log.size > 0) findings.push({ subject: `query log of node ${nodeId}`, ok: true, detail: `${committed} of ${log.size} entries committed`, ...logEvidence });
     for (const e of store.allLogEntries()) {
       const decoded = decodeLogEntry(e.entry);
       const row: TrailRow = {
@@ -185,12 +244,12 @@ export async function verifyTrail(
         detail: "",
         data: {},
       };
-      if (matches(row, manifest, filter)) entries.push({ nodeId, seq: e.sequence, log });
+      if (matches(row, manifest, filter) && (!opts.entry || opts.entry(nodeId, e.sequence))) entries.push({ nodeId, seq: e.sequence, log });
     }
   }
   const sizes = commitmentSizes(c);
   for (const { nodeId, seq, log } of choose(entries, opts)) {
-    findings.push(await checkLogEntry(c, stores, sizes, liveQueries, nodeId, seq, log).catch((e: unknown): Finding => ({ subject: `log entry ${nodeId}#${seq}`, ok: false, failure: "check-error", detail: errorName(e, c) })));
+    findings.push(await checkLogEntry(c, stores, sizes, liveQueries, nodeId, seq, log, opts.evidence).catch((e: unknown): Finding => ({ subject: `log entry ${nodeId}#${seq}`, ok: false, failure: "check-error", detail: errorName(e, c) })));
   }
   return findings;
 }
@@ -216,20 +275,39 @@ function commitmentSizes(c: Contracts): CommitmentSizes {
 }
 
 /** Checks one whole entry of a node's log: its leaf, its inclusion in a commitment on chain, and its agreement with the QueryDesk. */
-async function checkLogEntry(c: Contracts, stores: NodeStores, sizes: CommitmentSizes, liveQueries: Map<number, TrailRow[]>, nodeId: number, seq: number, log: MerkleLog): Promise<Finding> {
+async function checkLogEntry(
+  c: Contracts,
+  stores: NodeStores,
+  sizes: CommitmentSizes,
+  liveQueries: Map<number, TrailRow[]>,
+  nodeId: number,
+  seq: number,
+  log: MerkleLog,
+  withEvidence = false,
+): Promise<Finding> {
   const e = stores.get(nodeId).logEntry(seq)!;
   const subject = `log entry ${nodeId}#${seq}`;
+  const evidence: Evidence & { kind: "log-entry" } = {
+    kind: "log-entry",
+    nodeId,
+    sequence: seq,
+    leafHash: hexlify(logEntryLeafHash(e.entry)),
+    ...(e.liveQueryId ? { liveQueryId: e.liveQueryId } : {}),
+  };
+  const withIt = (f: Finding): Finding => (withEvidence ? { ...f, evidence } : f);
   if (hexlify(logEntryLeafHash(e.entry)) !== hexlify(e.leafHash))
-    return { subject, ok: false, failure: "log-entry-hash-mismatch", detail: "the entry's bytes do not hash to its stored leaf" };
+    return withIt({ subject, ok: false, failure: "log-entry-hash-mismatch", detail: "the entry's bytes do not hash to its stored leaf" });
   // the first commitment on chain that covers the entry
   const index = (await sizes(nodeId)).findIndex((size) => size > seq);
-  if (index < 0) return { subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" };
+  if (index < 0) return withIt({ subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" });
   const size = (await sizes(nodeId))[index];
-  if (size > log.size) return { subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${index} covers ${size} entries, the store has ${log.size}` };
+  if (size > log.size) return withIt({ subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${index} covers ${size} entries, the store has ${log.size}` });
+  const proof = log.inclusionProof(seq, size);
+  Object.assign(evidence, { commitmentIndex: index, size, root: hexlify(log.root(size)), inclusionProof: proof.map((p) => hexlify(p)) });
   try {
-    await c.queryLog.verifyEntry(nodeId, index, seq, e.leafHash, log.inclusionProof(seq, size));
+    await c.queryLog.verifyEntry(nodeId, index, seq, e.leafHash, proof);
   } catch (err) {
-    return { subject, ok: false, failure: "inclusion-proof-rejected", detail: errorName(err, c) };
+    return withIt({ subject, ok: false, failure: "inclusion-proof-rejected", detail: errorName(err, c) });
   }
   const d = decodeLogEntry(e.entry);
   if (d.liveQueryId !== 0n) {
@@ -244,7 +322,7 @@ async function checkLogEntry(c: Contracts, stores: NodeStores, sizes: Commitment
       req.data.categories === d.categories &&
       req.data.authorizationId === d.authorizationId &&
       (ful ? reportsDigest(ful.data.reportDigests as string[]) === d.reportsDigest : true);
-    if (!agrees && req !== undefined) return { subject, ok: false, failure: "log-entry-disagrees-with-chain", detail: `live query ${d.liveQueryId}` };
+    if (!agrees && req !== undefined) return withIt({ subject, ok: false, failure: "log-entry-disagrees-with-chain", detail: `live query ${d.liveQueryId}` });
   }
-  return { subject, ok: true };
+  return withIt({ subject, ok: true });
 }
