@@ -171,11 +171,15 @@ const tasks = [
     .addOption({ name: "rpcUrl", description: "Talk to the network's chain at this URL instead (e.g. this node's own validator)", type: ArgumentType.STRING_WITHOUT_DEFAULT, defaultValue: undefined })
     .setAction(() => import("./scripts/node-service.js"))
     .build(),
-].map(compilingFirst);
+  task("explorer", "The audit explorer: a read-only web app on 127.0.0.1 over the network's deployment (on the in-process chain: the demo's data)")
+    .addOption({ name: "port", description: "TCP port on 127.0.0.1 (0: any free port)", type: ArgumentType.INT, defaultValue: 8780 })
+    .addOption({ name: "dataDir", description: "Folder of the node stores, opened read-only (default: data; on the in-process chain a temporary folder)", type: ArgumentType.FILE_WITHOUT_DEFAULT, defaultValue: undefined })
+    .setAction(() => import("./scripts/explorer.js"))
+    .build(),
+];
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin],
-  tasks,
+  plugins: [hardhatToolboxMochaEthersPlugin, yrdPlugin(tasks)],
   solidity: {
     // Compiled offline by the npm `solc` wasm build: keep `solc` in devDependencies at exactly this version.
     version: "0.8.30",
