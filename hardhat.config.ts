@@ -176,10 +176,11 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores, opened read-only (default: data; on the in-process chain a temporary folder)", type: ArgumentType.FILE_WITHOUT_DEFAULT, defaultValue: undefined })
     .setAction(() => import("./scripts/explorer.js"))
     .build(),
-];
+].map(compilingFirst);
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin, yrdPlugin(tasks)],
+  plugins: [hardhatToolboxMochaEthersPlugin],
+  tasks,
   solidity: {
     // Compiled offline by the npm `solc` wasm build: keep `solc` in devDependencies at exactly this version.
     version: "0.8.30",
