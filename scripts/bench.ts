@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
+import { measureExplorer, explorerTable } from "../src/bench/explorer.js";
 import { measureGas } from "../src/bench/gas.js";
 import { runCli } from "../src/cli/run.js";
 import { formatTable } from "../src/cli/table.js";
@@ -71,6 +72,13 @@ export default async function bench(args: { only: string; out: string; scales: s
       console.log(table);
       writeFileSync(join(args.out, "replay-scales.json"), JSON.stringify({ measuredAt: new Date().toISOString(), runs }, null, 2) + "\n");
       writeFileSync(join(args.out, "replay-scales.md"), "```\n" + table + "\n```\n");
+    }
+    if (want("explorer")) {
+      const r = await measureExplorer(await hre.network.create(), { log: (l) => console.error(`explorer: ${l}`) });
+      const table = explorerTable(r, formatTable);
+      console.log(table);
+      writeFileSync(join(args.out, "explorer.json"), JSON.stringify(r, null, 2) + "\n");
+      writeFileSync(join(args.out, "explorer.md"), "```\n" + table + "\n```\n");
     }
   });
 }
