@@ -1,12 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
 import { ArgumentType } from "hardhat/types/arguments";
-import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
-import type { NewTaskDefinition, TaskArguments } from "hardhat/types/tasks";
 import { defineConfig, task } from "hardhat/config";
+import { yrdPlugin } from "./scripts/plugin.js";
 import { yrdNetworkConfig } from "./src/network/config.js";
 
 const require = createRequire(import.meta.url);
@@ -17,66 +13,9 @@ export const TEST_MNEMONIC = "test test test test test test test test test test 
 const ACCOUNT_COUNT = 64;
 
 /**
- * Every project task compiles first, so that a fresh clone runs any README command (artifacts/ and
- * typechain-types/ are generated, not committed). Hardhat's `build` task is incremental: it compiles only when
- * artifacts are missing or stale, and with `--quiet` it prints nothing when nothing changed. The build runs
- * before the task's module is imported, so a task module may import anything the compile generates. It runs in
- * a child process: the build system's caches (~130 MB even when nothing changed) then do not stay in the
- * memory of long tasks such as a replay, whose peak memory is one of its figures.
+ * The project's tasks, declared here and put under the namespace `yrd` by the project's plugin
+ * (scripts/plugin.ts: `npx hardhat yrd attest`, each compiling first; the plain names stay as aliases).
  */
-async function compile(hre: HardhatRuntimeEnvironment): Promise<void> {
-  // set by a task that compiled first and then starts others (network up starts a node service per node)
-  if (process.env.YRD_COMPILED === "1") return;
-  // two commands started at once would build side by side and race on the build cache (measured: ENOENT on
-  // cache/compile-cache.json.tmp): one builds at a time, under a lock folder (mkdir is atomic), bounded wait
-  const lock = join(hre.config.paths.cache, "yrd-build.lock");
-  mkdirSync(hre.config.paths.cache, { recursive: true });
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      // a lock older than the wait bound was left by a killed build: take it over
-      if (Date.now() - statSync(lock).mtimeMs > 300_000) break;
-      if (Date.now() > deadline) throw new Error(`another build holds ${lock} for over 5 minutes; remove that folder if no build is running`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    const cli = join(hre.config.paths.root, "node_modules", "hardhat", "dist", "src", "cli.js");
-    const r = spawnSync(process.execPath, [cli, "build", "--quiet"], { cwd: hre.config.paths.root, stdio: "inherit" });
-    if (r.status !== 0) throw new Error(`compiling the contracts failed (exit code ${r.status ?? r.signal}); see the compiler's output above`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-/** The same task, compiling first (a lazy action resolves to `{ default: (args, hre) => … }`). */
-function compilingFirst(definition: NewTaskDefinition): NewTaskDefinition {
-  const { action: load, inlineAction: inline } = definition;
-  if (load !== undefined) {
-    return {
-      ...definition,
-      action: async () => ({
-        default: async (args: TaskArguments, hre: HardhatRuntimeEnvironment) => {
-          await compile(hre);
-          const { default: action } = await load();
-          return await action(args, hre);
-        },
-      }),
-    };
-  }
-  return {
-    ...definition,
-    inlineAction: async (args: TaskArguments, hre: HardhatRuntimeEnvironment) => {
-      await compile(hre);
-      return await inline(args, hre);
-    },
-  };
-}
-
 const tasks = [
   task("deploy", "Deploy the consortium (or find and verify an existing deployment) and write its manifest")
     .addOption({ name: "institutions", description: "Number of institutions to register", type: ArgumentType.INT, defaultValue: 899 })
@@ -94,7 +33,7 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores (default: data; on the in-process chain a temporary folder)", type: ArgumentType.FILE_WITHOUT_DEFAULT, defaultValue: undefined })
     .setAction(() => import("./scripts/attest.js"))
     .build(),
-  task("verify-record", "Check a record and its proof file against the chain: valid / superseded / revoked / disputed / not anchored")
+  task("verify", "Check a record and its proof file against the chain: valid / superseded / revoked / disputed / not anchored")
     .addOption({ name: "record", description: "The record file (JSON or CSV); required", type: ArgumentType.FILE_WITHOUT_DEFAULT, defaultValue: undefined })
     .addOption({ name: "proof", description: "The proof file written by attest; required", type: ArgumentType.FILE_WITHOUT_DEFAULT, defaultValue: undefined })
     .addOption({ name: "index", description: "Which record of the file (1-based)", type: ArgumentType.INT, defaultValue: 1 })
@@ -176,11 +115,10 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores, opened read-only (default: data; on the in-process chain a temporary folder)", type: ArgumentType.FILE_WITHOUT_DEFAULT, defaultValue: undefined })
     .setAction(() => import("./scripts/explorer.js"))
     .build(),
-].map(compilingFirst);
+];
 
 export default defineConfig({
-  plugins: [hardhatToolboxMochaEthersPlugin],
-  tasks,
+  plugins: [hardhatToolboxMochaEthersPlugin, yrdPlugin(tasks)],
   solidity: {
     // Compiled offline by the npm `solc` wasm build: keep `solc` in devDependencies at exactly this version.
     version: "0.8.30",

@@ -29,7 +29,7 @@ describe("commands end to end on a hardhat node", function () {
   it("attest (live and batch), verify-record, query and audit --verify", async () => {
     const data = join(dir, "data");
     const proofs = join(dir, "proofs");
-    const live = await hh("attest", "--file", join(EXAMPLES, "hefei-enterprise.json"), "--data-dir", data, "--out", proofs);
+    const live = await hh("yrd", "attest", "--file", join(EXAMPLES, "hefei-enterprise.json"), "--data-dir", data, "--out", proofs);
     expect(live.code, live.stderr).to.equal(0);
     expect(live.stdout).to.match(/3 record\(s\) attested/);
     const batch = await hh("attest", "--file", join(EXAMPLES, "hefei-status.csv"), "--mode", "batch", "--batch-size", "5", "--data-dir", data, "--out", proofs);
@@ -38,7 +38,7 @@ describe("commands end to end on a hardhat node", function () {
     expect(readdirSync(proofs)).to.have.length(15);
 
     const basicProof = join(proofs, readdirSync(proofs).find((f) => f.includes("MA2TXN4K1N-basic-info-v1"))!);
-    const ok = await hh("verify-record", "--record", join(EXAMPLES, "basic-info.json"), "--proof", basicProof);
+    const ok = await hh("yrd", "verify", "--record", join(EXAMPLES, "basic-info.json"), "--proof", basicProof);
     expect(ok.stdout.trim(), ok.stderr).to.equal("valid");
     expect(ok.code).to.equal(0);
 

@@ -42,7 +42,7 @@ describe("fresh clone", function () {
   it("a task compiles first when nothing is compiled, then stays quiet when nothing changed", async () => {
     for (const name of GENERATED) expect(existsSync(join(dir, name)), name).to.equal(false);
 
-    const deploy = await hardhatIn(dir, ["deploy", "--institutions", "30"], 240_000);
+    const deploy = await hardhatIn(dir, ["yrd", "deploy", "--institutions", "30"], 240_000);
     expect(deploy.code, `${deploy.stdout}\n${deploy.stderr}`).to.equal(0);
     expect(deploy.stdout).to.match(/New deployment on default/);
     for (const name of ["ConsortiumRegistry", "CreditLedger", "ConsentRegistry", "QueryDesk", "QueryLog"]) {
@@ -52,6 +52,7 @@ describe("fresh clone", function () {
 
     // Nothing changed: the next task compiles nothing (no artifact rewritten) and prints nothing about it.
     const before = mtimes(join(dir, "artifacts"));
+    // (by the name of before: the aliases run the same tasks, compiling first too)
     const audit = await hardhatIn(dir, ["audit", "--format", "json"], 120_000);
     expect(audit.code, `${audit.stdout}\n${audit.stderr}`).to.equal(0);
     expect(() => JSON.parse(audit.stdout), "stdout is the JSON report only").not.to.throw();
@@ -59,8 +60,8 @@ describe("fresh clone", function () {
     expect(before.size).to.be.greaterThan(10);
     expect(mtimes(join(dir, "artifacts"))).to.deep.equal(before);
 
-    // the README's first command
-    const demo = await hardhatIn(dir, ["demo"], 120_000);
+    // the README's first command (`npm run demo`)
+    const demo = await hardhatIn(dir, ["yrd", "demo"], 120_000);
     expect(demo.code, `${demo.stdout}\n${demo.stderr}`).to.equal(0);
     expect(demo.stdout).to.match(/verification: \d+ passed, 0 failed/);
   });

@@ -1,5 +1,5 @@
 /**
- * The city nodes' services on the multi-node network: one `node-service` process per validator, talking only
+ * The city nodes' services on the multi-node network: one `yrd node-service` process per validator, talking only
  * to its own validator's RPC, on a loopback port of its own. `network up` starts them once the consortium is
  * deployed, `network down` stops them (by process id, checked against the node they serve) before the
  * validators, and `network status` asks each for its health.
@@ -58,7 +58,7 @@ export async function startServices(m: NetworkManifest, opts: { dataDir?: string
     if (isServiceProcess(n.servicePid, n.id)) continue;
     if (!(n.apiPort && !taken.has(n.apiPort) && (await portIsFree(n.apiPort)))) n.apiPort = await freePort(taken);
     taken.add(n.apiPort);
-    const args = [cli, "--network", m.network, "node-service", "--node", n.id, "--port", String(n.apiPort), "--rpc-url", rpcUrl(n), "--commit-seconds", String(NETWORK_COMMIT_SECONDS)];
+    const args = [cli, "--network", m.network, "yrd", "node-service", "--node", n.id, "--port", String(n.apiPort), "--rpc-url", rpcUrl(n), "--commit-seconds", String(NETWORK_COMMIT_SECONDS)];
     if (opts.dataDir) args.push("--data-dir", opts.dataDir);
     const fd = openSync(join(n.dataDir, "service.log"), "a", 0o600);
     try {
