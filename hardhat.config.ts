@@ -79,9 +79,12 @@ const tasks = [
     .setAction(() => import("./scripts/replay.js"))
     .build(),
   task("bench", "Run the benchmarks and write JSON and markdown under bench/results/")
-    .addOption({ name: "only", description: "Comma-separated subset: gas, replay", defaultValue: "" })
+    .addOption({ name: "only", description: "Comma-separated subset: gas, replay, explorer, network (network is not in the default run: it needs Go and takes minutes)", defaultValue: "" })
     .addOption({ name: "scales", description: "Scales of the bulk replay benchmark", defaultValue: "0.001,0.01,0.1,1" })
     .addOption({ name: "liveScale", description: "Scale of the live replay benchmark", defaultValue: "0.0002" })
+    .addOption({ name: "networkNodes", description: "Network benchmark: validators of the temporary network", type: ArgumentType.INT, defaultValue: 4 })
+    .addOption({ name: "networkScales", description: "Network benchmark: scales of the bulk replays (on the network and in process)", defaultValue: "0.01" })
+    .addOption({ name: "networkLiveScale", description: "Network benchmark: scale of the live replay on the network (0: none)", type: ArgumentType.FLOAT, defaultValue: 0.0002 })
     .addOption({ name: "out", description: "Output folder", defaultValue: "bench/results" })
     .setAction(() => import("./scripts/bench.js"))
     .build(),

@@ -7,6 +7,7 @@ import { formatTable } from "../src/cli/table.js";
 import { attestRecords } from "../src/ledger/attest.js";
 import { writeProofFile } from "../src/ledger/proof-file.js";
 import { CATEGORY_SLUGS, encodeRecord, readRecordFile, recordToJson } from "../src/records/index.js";
+import { runningServices } from "../src/service/remote.js";
 
 interface Args {
   file: string | undefined;
@@ -27,10 +28,14 @@ export default async function attest(args: Args, hre: HardhatRuntimeEnvironment)
     try {
       const items = records.map((r) => ({ enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r), signer: "signer" in r ? r.signer : undefined }));
       const nodeId = args.node ? resolveNode(session.manifest, args.node) : undefined;
+      // on the multi-node network, a node whose service runs gets its records through that service
+      const services = runningServices(session);
       const done = await attestRecords(session, items, {
         mode: args.mode,
         nodeId,
         chunkSize: args.batchSize,
+        services,
+        log: (line) => console.error(line),
         // proof files as each chunk lands, so an interrupted run leaves one for every record on chain
         onAttested: (landed) => {
           for (const r of landed) {

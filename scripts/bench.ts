@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { measureExplorer, explorerTable } from "../src/bench/explorer.js";
 import { measureGas } from "../src/bench/gas.js";
+import { measureNetwork } from "../src/bench/network.js";
 import { runCli } from "../src/cli/run.js";
 import { formatTable } from "../src/cli/table.js";
 import type { ReplayReport } from "../src/replay/replay.js";
@@ -22,10 +23,24 @@ function replayInChild(scale: string, mode: string, out: string): ReplayReport {
   }
 }
 
-export default async function bench(args: { only: string; out: string; scales: string; liveScale: string }, hre: HardhatRuntimeEnvironment): Promise<void> {
+interface Args {
+  only: string;
+  out: string;
+  scales: string;
+  liveScale: string;
+  networkNodes: number;
+  networkScales: string;
+  networkLiveScale: number;
+}
+
+export default async function bench(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     mkdirSync(args.out, { recursive: true });
-    const want = (name: string) => !args.only || args.only.split(",").includes(name);
+    const only = args.only ? args.only.split(",") : [];
+    const known = ["gas", "replay", "network", "explorer"];
+    for (const o of only) if (!known.includes(o)) throw new Error(`--only: unknown benchmark "${o}" (known: ${known.join(", ")})`);
+    // the network benchmark needs Go and geth and takes minutes: only when asked for
+    const want = (name: string) => (only.length === 0 ? name !== "network" : only.includes(name));
     if (want("gas")) {
       const conn = await hre.network.create();
       const tmp = mkdtempSync(join(tmpdir(), "yrd-bench-"));
@@ -79,6 +94,29 @@ export default async function bench(args: { only: string; out: string; scales: s
       console.log(table);
       writeFileSync(join(args.out, "explorer.json"), JSON.stringify(r, null, 2) + "\n");
       writeFileSync(join(args.out, "explorer.md"), "```\n" + table + "\n```\n");
+    }
+    if (want("network")) {
+      if (!Number.isInteger(args.networkNodes) || args.networkNodes < 1 || args.networkNodes > 25) throw new Error(`--network-nodes must be 1..25, got ${args.networkNodes}`);
+      const scales = args.networkScales ? args.networkScales.split(",").map(Number) : [];
+      for (const s of scales) if (!(s > 0 && s <= 1)) throw new Error(`--network-scales: each scale must be in (0, 1], got ${args.networkScales}`);
+      if (!(args.networkLiveScale >= 0 && args.networkLiveScale <= 1)) throw new Error(`--network-live-scale must be in [0, 1], got ${args.networkLiveScale}`);
+      const r = await measureNetwork({ nodes: args.networkNodes, scales, liveScale: args.networkLiveScale, log: (l) => console.error(`network: ${l}`) });
+      const rows: (string | number)[][] = [
+        ["network up (validators, deploy, node services)", `${r.up.seconds} s (${r.up.validatorsSeconds ?? "?"} / ${r.up.deploySeconds ?? "?"} / ${r.up.servicesSeconds ?? "?"})`],
+        ["idle memory (validators + node services)", `${r.idleMemoryMiB.total} MiB (${r.idleMemoryMiB.validators} + ${r.idleMemoryMiB.services})`],
+        ...r.replays.map((c) => [
+          `bulk replay --scale ${c.scale}`,
+          `network ${c.network.seconds} s (${c.network.recordsPerSecond} records/s), in process ${c.inProcess.seconds} s (${c.inProcess.recordsPerSecond} records/s): ${c.ratio}x, roots ${c.sameRoots ? "the same" : "DIFFERENT"}`,
+        ]),
+        ...(r.live
+          ? [[`live replay --scale ${r.live.scale}`, `${r.live.transactionsPerSecond} tx/s (${r.live.transactions} txs, ${r.live.succeeded} ok, ${r.live.failed} failed); validators agree at block ${r.live.agreement.block}: ${r.live.agreement.agree ? "yes" : "NO"}`],
+             ...r.live.phases.filter((p) => p.latencyMs).map((p) => [`  ${p.phase}`, `${p.transactionsPerSecond} tx/s, latency p50/p95/p99 ${p.latencyMs!.p50}/${p.latencyMs!.p95}/${p.latencyMs!.p99} ms`])]
+          : []),
+      ];
+      const table = formatTable([`${r.nodes} validators (load average at start ${r.loadAverageAtStart.join(" ")})`, "figure"], rows);
+      console.log(table);
+      writeFileSync(join(args.out, `network-${r.nodes}.json`), JSON.stringify(r, null, 2) + "\n");
+      writeFileSync(join(args.out, `network-${r.nodes}.md`), "```\n" + table + "\n```\n");
     }
   });
 }

@@ -8,6 +8,7 @@ import { dataDirOption, openSession } from "../src/cli/session.js";
 import { formatTable } from "../src/cli/table.js";
 import { runLiveQuery, parsePurpose } from "../src/query/session.js";
 import { CATEGORY_SLUGS, categoriesToMask, parseCategory } from "../src/records/index.js";
+import { runningServices } from "../src/service/remote.js";
 import { validateUscc } from "../src/uscc.js";
 
 interface Args {
@@ -31,13 +32,16 @@ export default async function query(args: Args, hre: HardhatRuntimeEnvironment):
     const enterpriseSigner = signers[args.enterpriseAccount];
     if (!enterpriseSigner) throw new Error(`--enterprise-account ${args.enterpriseAccount}: the network has ${signers.length} accounts`);
     const inst = await session.institution(args.institution);
-    const r = await runLiveQuery(session, inst, enterpriseSigner, { enterprise: args.enterprise, institution: args.institution, purpose, categories: mask });
+    // on the multi-node network with the node services running, the query goes through them
+    const r = await runLiveQuery(session, inst, enterpriseSigner, { enterprise: args.enterprise, institution: args.institution, purpose, categories: mask }, runningServices(session));
+    if (r.via) console.log(`through the node services: relayed by ${r.via.relayedBy}, served by ${r.via.servedBy} by itself`);
     const node = (id: number) => session.manifest.nodes.find((n) => n.nodeId === id)!;
     console.log(`authorization ${r.authorizationId}`);
     console.log(
       `query ${r.result.queryId}: institution ${args.institution} (sponsor ${node(session.manifest.institutions[args.institution - 1].sponsorNodeId).id}) → served by ${node(r.result.servingNode).id}; outcome ${r.result.outcome === 1 ? "fulfilled" : "denied (the node holds no record)"}`,
     );
-    console.log(`request tx ${r.result.requestTx}\nanswer tx  ${r.result.answerTx}\nlog entry ${node(r.result.servingNode).id}#${r.result.logSequence}, committed at size ${r.commitment?.size ?? "(not yet)"}`);
+    const committed = r.via ? (r.via.logCommitted ? "committed" : "committed on the service's next trigger") : `committed at size ${r.commitment?.size ?? "(not yet)"}`;
+    console.log(`request tx ${r.result.requestTx}\nanswer tx  ${r.result.answerTx}\nlog entry ${node(r.result.servingNode).id}#${r.result.logSequence}, ${committed}`);
     if (r.checks.length > 0)
       console.log(
         "\n" +

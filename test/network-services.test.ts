@@ -3,7 +3,9 @@
  * (four geth Clique validators, the deployment, a node service beside each validator), a record submitted at
  * the Shanghai node's service, a query by an institution sponsored by the Hangzhou node relayed by the
  * Hangzhou service and served by the Shanghai service by itself, the reports checked, and the audit run
- * against a third validator's RPC. Every wait is bounded; `network down` stops every process at the end.
+ * against a third validator's RPC. Then the Shanghai service is killed (`kill -9`) in the middle of a live
+ * submission on the Clique chain, restarted by `network up`, and settles its journal: nothing lost, nothing sent
+ * twice. Every wait is bounded; `network down` stops every process at the end.
  */
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -16,6 +18,7 @@ import { readManifest } from "../src/chain/manifest.js";
 import { Purpose, consentDomain, signAuthorization, type Authorization } from "../src/consent/authorization.js";
 import { usccBytes } from "../src/ledger/leaf.js";
 import { readNetworkManifest, networkManifestPath, type NetworkNode } from "../src/network/manifest.js";
+import { isServiceProcess } from "../src/network/pid.js";
 import { checkReports } from "../src/query/live.js";
 import type { CreditReport } from "../src/query/report.js";
 import { signReportsChallenge } from "../src/service/auth.js";
@@ -121,5 +124,100 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const subjects = findings.map((f) => f.subject);
     expect(subjects.filter((s) => s.startsWith("record "))).to.have.length(2);
     expect(subjects.filter((s) => s.startsWith("log entry "))).to.have.length(1);
+  });
+  it("kill -9 of the Shanghai service in the middle of a live submission: restarted by `network up`, it settles its journal; every record attested once", async () => {
+    const net = readNetworkManifest(networkManifestPath(join(dir, "network")))!;
+    const sh = net.nodes.find((n) => n.id === "sh-1")!;
+    const manifest = readManifest(join(dir, "deployments", `yrd-${net.chainId}.json`))!;
+    const provider = new JsonRpcProvider(`http://127.0.0.1:${sh.httpPort}`, Number(net.chainId), { staticNetwork: true });
+    const token = readFileSync(join(data, `yrd-${net.chainId}`, "sh-1.service-token"), "utf8").trim();
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const operator = manifest.nodes.find((n) => n.nodeId === sh.nodeId)!.operator;
+    // 250 records: three multiAttest steps of up to 100, each waiting for its 1-second Clique block
+    const enterprises = Array.from({ length: 250 }, (_, i) => uscc("310115", `MA1KL${String(i).padStart(4, "0")}`));
+    const records = enterprises.map((enterprise) => ({ category: "operating-status", enterprise, status: "active", abnormalListed: false, abnormalSince: "", abnormalReason: "", taxCreditGrade: "B", employeeBand: "10-49", revenueBand: "1M-10M", asOf: "2024-06-30" }));
+    let answered: string | undefined;
+    const post = fetch(`http://127.0.0.1:${sh.apiPort}/operator/records`, { method: "POST", headers, body: JSON.stringify({ records }), signal: AbortSignal.timeout(120_000) }).then(
+      async (r) => (answered = `${r.status} ${await r.text()}`),
+      (e: Error) => e,
+    );
+
+    // killed as soon as one of its transactions is in the pool, sent but not yet sealed
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const [pending, latest] = await Promise.all([provider.getTransactionCount(operator, "pending"), provider.getTransactionCount(operator, "latest")]);
+      if (pending > latest) break;
+      if (answered !== undefined) throw new Error(`the submission was answered before a transaction was seen in the pool: ${answered.slice(0, 500)}`);
+      if (Date.now() > deadline) throw new Error("the Shanghai service sent nothing within 60 s");
+      await sleep(20);
+    }
+    process.kill(sh.servicePid!, "SIGKILL");
+    for (let i = 0; i < 100 && isServiceProcess(sh.servicePid, "sh-1"); i++) await sleep(50);
+    expect(isServiceProcess(sh.servicePid, "sh-1"), "the killed service is gone").to.equal(false);
+    expect(await post).to.be.instanceOf(Error); // its answer never came
+
+    // `up` on the running network starts the missing service; on start it settles the unfinished steps
+    const logFile = join(sh.dataDir, "service.log");
+    const logBefore = readFileSync(logFile, "utf8").length;
+    const up = await hh(["network", "up", "--nodes", "4", "--data-dir", data]);
+    expect(up.code, up.stdout.slice(-2000) + up.stderr.slice(-2000)).to.equal(0);
+    const restarted = readNetworkManifest(networkManifestPath(join(dir, "network")))!.nodes.find((n) => n.id === "sh-1")!;
+    const log = readFileSync(logFile, "utf8").slice(logBefore);
+    const settled = /settled (\d+) chain write\(s\) left unfinished \((\d+) found on chain, (\d+) sent again, (\d+) refused\)/.exec(log);
+    expect(settled, log.slice(-2000)).to.not.equal(null);
+    expect(Number(settled![1])).to.be.greaterThan(0);
+    expect(Number(settled![4])).to.equal(0);
+
+    // the submission (found by its records) lands: every record, version 1, with its proof
+    type View = { submission: number; status: string; records: { enterprise: string; proof: { version: number; txHash: string } | null }[] };
+    const api = (path: string) => fetch(`http://127.0.0.1:${restarted.apiPort}${path}`, { headers, signal: AbortSignal.timeout(30_000) });
+    let view: View | undefined;
+    for (let id = 1; id <= 5 && !view; id++) {
+      const r = await api(`/operator/submissions/${id}`);
+      if (r.status !== 200) continue;
+      const v = (await r.json()) as View;
+      if (v.records[0]?.enterprise === enterprises[0]) view = v;
+    }
+    expect(view, "the killed submission is kept").to.not.equal(undefined);
+    const until = Date.now() + 120_000;
+    while (view!.status === "queued" && Date.now() < until) {
+      await sleep(1_000);
+      view = (await (await api(`/operator/submissions/${view!.submission}`)).json()) as View;
+    }
+    expect(view!.status).to.equal("attested");
+    expect(view!.records.map((r) => r.proof?.version)).to.deep.equal(enterprises.map(() => 1));
+
+    // on chain: exactly one Attested event per record, none failed, and the node's journal has nothing unfinished
+    const ledger = CreditLedger__factory.connect(manifest.contracts.CreditLedger.address, provider);
+    const events = await ledger.queryFilter(ledger.filters.Attested(undefined, undefined, undefined, undefined, sh.nodeId), 0);
+    const ours = new Set(enterprises.map((e) => hexlify(usccBytes(e)).toLowerCase()));
+    const counts = new Map<string, number>();
+    for (const ev of events) if (ours.has(ev.args.enterprise.toLowerCase())) counts.set(ev.args.enterprise.toLowerCase(), (counts.get(ev.args.enterprise.toLowerCase()) ?? 0) + 1);
+    expect(counts.size).to.equal(enterprises.length);
+    expect([...counts.values()].every((n) => n === 1)).to.equal(true);
+    const health = (await (await fetch(`http://127.0.0.1:${restarted.apiPort}/health`, { signal: AbortSignal.timeout(10_000) })).json()) as { status: string; journal: { pending: number; sent: number; failed: number }; queuedRecords: number };
+    expect(health.status).to.equal("ok");
+    expect(health.journal).to.include({ pending: 0, sent: 0, failed: 0 });
+    expect(health.queuedRecords).to.equal(0);
+    provider.destroy();
+  });
+  it("the tasks on the network go through the running services: attest at the Hefei service, a query relayed and served by the services; a replay is refused while they run", async () => {
+    const proofs = join(dir, "proofs");
+    const attest = await hh(["--network", "yrd", "attest", "--file", "seeds/examples/hefei-enterprise.json", "--out", proofs, "--data-dir", data]);
+    expect(attest.code, attest.stderr.slice(-2000)).to.equal(0);
+    expect(attest.stderr).to.match(/node hf-1: its service runs \(http:\/\/127\.0\.0\.1:\d+\), its only writer: 3 record\(s\) submitted there/);
+    const verify = await hh(["--network", "yrd", "verify-record", "--record", "seeds/examples/hefei-enterprise.json", "--proof", join(proofs, "91340104MA2TXN4K1N-basic-info-v1.proof.json")]);
+    expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
+    expect(verify.stdout).to.match(/valid/);
+
+    const query = await hh(["--network", "yrd", "query", "--enterprise", "91340104MA2TXN4K1N", "--institution", "1", "--data-dir", data]);
+    expect(query.code, query.stdout.slice(-2000) + query.stderr.slice(-2000)).to.equal(0);
+    expect(query.stdout).to.match(/through the node services: relayed by sh-1, served by hf-1 by itself/);
+    expect(query.stdout).to.match(/outcome fulfilled/);
+    expect(query.stdout.match(/\bvalid\b/g) ?? []).to.have.length.greaterThanOrEqual(3);
+
+    const replay = await hh(["--network", "yrd", "replay", "--scale", "0.0001", "--data-dir", data]);
+    expect(replay.code).to.not.equal(0);
+    expect(replay.stderr + replay.stdout).to.match(/node services of the network are running \(sh-1, nj-1, hz-1, hf-1\)/);
   });
 });

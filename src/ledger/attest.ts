@@ -55,6 +55,12 @@ export interface AttestOptions {
   chunkSize?: number;
   /** Called as each chunk lands on chain (and for unchanged records), so proof files exist for what landed. */
   onAttested?: (records: AttestedRecord[]) => void;
+  /**
+   * Nodes whose own service runs (that node's only writer): their records are submitted there instead, and
+   * land in the service's mode (live, or batched on its trigger).
+   */
+  services?: ReadonlyMap<number, { attest(items: readonly EncodedRecord[], log?: (line: string) => void): Promise<AttestedRecord[]> }>;
+  log?: (line: string) => void;
 }
 
 export const DEFAULT_LIVE_CHUNK = 100;
@@ -132,6 +138,11 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
     opts.onAttested?.(records);
   };
   for (const [nodeId, group] of groups) {
+    const service = opts.services?.get(nodeId);
+    if (service) {
+      landed(await service.attest(group, opts.log));
+      continue;
+    }
     const node = await session.node(nodeId);
     const { todo, unchanged } = await prepare(session, node, group);
     if (unchanged.length > 0) landed(unchanged);

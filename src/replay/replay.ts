@@ -10,6 +10,7 @@
 import { mkdirSync } from "node:fs";
 import { hexlify, keccak256 } from "ethers";
 import { isInProcess, type ChainConnection } from "../chain/connection.js";
+import { runningServiceNames } from "../service/remote.js";
 import { AUTHORIZATION_DAYS } from "../consent/authorization.js";
 import { Category } from "../records/categories.js";
 import { Session } from "../session.js";
@@ -68,6 +69,13 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
   if (!(refusedShare >= 0 && refusedShare < 0.5)) throw new Error(`--refused-share must be in [0, 0.5), got ${refusedShare}`);
   if (opts.resume && isInProcess(conn))
     throw new Error("--resume needs a chain that outlives the process: run `npx hardhat node --hostname 127.0.0.1` and pass --network localhost");
+
+  // a replay writes as every city node: a node service running beside its validator is that node's only writer
+  const services = runningServiceNames(conn.networkName);
+  if (services.length > 0)
+    throw new Error(
+      `the node services of the network are running (${services.join(", ")}), each its node's only writer, and a replay writes as every node: run \`npm run network -- down\` and \`npm run network -- up --skip-services\` first (the data is kept), then replay`,
+    );
 
   const session = await Session.open(conn, {
     dataDir: opts.dataDir,

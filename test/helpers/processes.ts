@@ -19,44 +19,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs `hardhat <args>` under this Node, bounded in time, in `cwd` (default: this repository) with `env` added to
- * this process's environment — or, with `bare`, to it less the HARDHAT_* and YRD_* variables (under `hardhat
- * test`, HARDHAT_CONFIG names this repository's config), as in a user's shell.
- */
-export function runHardhat(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, opts: { cwd?: string; bare?: boolean } = {}): Promise<CliResult> {
-  const cwd = opts.cwd ?? ROOT;
-  const base = opts.bare ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(HARDHAT|YRD)_/.test(k))) : process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(cwd, "node_modules", "hardhat", "dist", "src", "cli.js"), ...args], {
-      cwd,
-      env: { ...base, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`hardhat ${args.join(" ")} timed out after ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on("error", (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+export { runHardhat, type CliResult } from "../../src/cli/child.js";
 
 export interface HardhatNode {
   port: number;

@@ -1,0 +1,141 @@
+/**
+ * Commands on the multi-node network go through the node services, the way an operator or an institution would:
+ * while a node's service runs it is that node's only writer, so `attest` submits the node's records at its
+ * operator route and `query` has its request relayed and served by the services. A node without a running
+ * service (a city node that is not a validator of a small network, or every node before `up` starts the
+ * services) is written by the command itself, through its journal, as on any other chain.
+ */
+import { existsSync } from "node:fs";
+import type { AttestedRecord, EncodedRecord } from "../ledger/attest.js";
+import type { ProofFile } from "../ledger/proof-file.js";
+import { networkDir, networkManifestPath, readNetworkManifest } from "../network/manifest.js";
+import { isServiceProcess } from "../network/pid.js";
+import type { Session } from "../session.js";
+import { operatorToken, tokenPath } from "./auth.js";
+import type { QueryRelayBody, RelayResult } from "./relay.js";
+
+/** How long a command waits for its records to land through a service (a batch waits for its trigger). */
+const LAND_WITHIN_MS = 10 * 60_000;
+/** Records per submission (the service's own bound is higher). */
+const RECORDS_PER_SUBMISSION = 1_000;
+const REQUEST_TIMEOUT_MS = 120_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class RemoteError extends Error {}
+
+interface SubmissionView {
+  submission: number;
+  status: "queued" | "attested" | "failed";
+  records: { enterprise: string; category: string; proof?: ProofFile }[];
+  error?: string;
+  note?: string;
+}
+
+/** A running node service of the network the session is on. */
+export class NodeServiceClient {
+  constructor(
+    readonly nodeId: number,
+    readonly name: string,
+    readonly url: string,
+    private readonly tokenFile: string,
+  ) {}
+
+  private async call<T>(method: "GET" | "POST", path: string, body?: unknown, operator = false): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (operator) {
+      if (!existsSync(this.tokenFile))
+        throw new RemoteError(`the node service of ${this.name} runs at ${this.url}, but its operator token is not at ${this.tokenFile}: give this command the same --data-dir as \`network up\``);
+      headers.authorization = `Bearer ${operatorToken(this.tokenFile)}`;
+    }
+    let r: Response;
+    try {
+      r = await fetch(this.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    } catch (e) {
+      throw new RemoteError(`the node service of ${this.name} (${this.url}) did not answer ${method} ${path}: ${(e as Error).message}`);
+    }
+    const text = await r.text();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = { message: text };
+    }
+    return { status: r.status, body: parsed as T };
+  }
+
+  private static refusal(status: number, body: unknown): string {
+    const b = body as { error?: string; message?: string; field?: string };
+    return `${status}${b.error ? ` ${b.error}` : ""}${b.field ? ` (${b.field})` : ""}: ${b.message ?? JSON.stringify(body)}`;
+  }
+
+  /**
+   * Submits records at the operator route and waits (bounded) until every one is on chain; returns them as
+   * attested, in submission order. A refusal by the service or the chain throws with its reason.
+   */
+  async attest(items: readonly EncodedRecord[], log: (line: string) => void = () => {}): Promise<AttestedRecord[]> {
+    const out: AttestedRecord[] = [];
+    log(`node ${this.name}: its service runs (${this.url}), its only writer: ${items.length} record(s) submitted there, to land in the service's mode`);
+    for (let s = 0; s < items.length; s += RECORDS_PER_SUBMISSION) {
+      const chunk = items.slice(s, s + RECORDS_PER_SUBMISSION);
+      const sent = await this.call<SubmissionView>("POST", "/operator/records", { records: chunk.map((i) => JSON.parse(i.recordJson)) }, true);
+      if (sent.status !== 200 && sent.status !== 202) throw new RemoteError(`the node service of ${this.name} refused the records: ${NodeServiceClient.refusal(sent.status, sent.body)}`);
+      let view = sent.body;
+      if (view.status === "queued") log(`${this.name}: submission ${view.submission} queued at its service (${view.note ?? "batched on its trigger"}); waiting until it is on chain`);
+      const deadline = Date.now() + LAND_WITHIN_MS;
+      while (view.status === "queued") {
+        if (Date.now() > deadline)
+          throw new RemoteError(`submission ${view.submission} at the node service of ${this.name} is still queued after ${LAND_WITHIN_MS / 60_000} minutes; it stays queued there (GET ${this.url}/operator/submissions/${view.submission})`);
+        await sleep(1_000);
+        const r = await this.call<SubmissionView>("GET", `/operator/submissions/${view.submission}`, undefined, true);
+        if (r.status !== 200) throw new RemoteError(`submission ${view.submission} at ${this.name}: ${NodeServiceClient.refusal(r.status, r.body)}`);
+        view = r.body;
+      }
+      if (view.status === "failed") throw new RemoteError(`the chain refused records of submission ${view.submission} at ${this.name}: ${view.error ?? "no reason given"}`);
+      for (const r of view.records) {
+        const { format: _f, network: _n, chainId: _c, ledger: _l, ...attested } = r.proof!;
+        out.push(attested);
+      }
+    }
+    return out;
+  }
+
+  /** Relays an institution's signed query (`POST /institution/queries`). */
+  async relay(body: QueryRelayBody): Promise<RelayResult & { servingNode?: string }> {
+    const r = await this.call<RelayResult & { servingNode?: string }>("POST", "/institution/queries", body);
+    if (r.status !== 202) throw new RemoteError(`the node service of ${this.name} refused the query: ${NodeServiceClient.refusal(r.status, r.body)}`);
+    return r.body;
+  }
+
+  /** The reports of an answered query (`POST /institution/queries/:id/reports`): undefined while it is not answered yet. */
+  async reports<T>(queryId: string, challenge: { issuedAt: number; signature: string }): Promise<T | undefined> {
+    const r = await this.call<T>("POST", `/institution/queries/${queryId}/reports`, challenge);
+    if (r.status === 409 && (r.body as { error?: string }).error === "not-yet-answered") return undefined;
+    if (r.status !== 200) throw new RemoteError(`the node service of ${this.name}: reports of query ${queryId}: ${NodeServiceClient.refusal(r.status, r.body)}`);
+    return r.body;
+  }
+}
+
+/**
+ * The node services running beside the validators of the multi-node network the session is on, by node id
+ * (none on any other network, or when the network manifest is of another chain).
+ */
+export function runningServices(session: Session): Map<number, NodeServiceClient> {
+  const out = new Map<number, NodeServiceClient>();
+  if (session.manifest.network !== "yrd") return out;
+  // the network manifest of this chain only
+  const m = readNetworkManifest(networkManifestPath(networkDir()));
+  if (!m || m.chainId !== session.manifest.chainId) return out;
+  for (const n of m.nodes) {
+    if (!n.apiPort || !isServiceProcess(n.servicePid, n.id)) continue;
+    const node = session.manifest.nodes.find((x) => x.id === n.id);
+    if (node) out.set(node.nodeId, new NodeServiceClient(node.nodeId, n.id, `http://127.0.0.1:${n.apiPort}`, tokenPath(session.storeDir, n.id)));
+  }
+  return out;
+}
+
+/** Ids of the node services running on the multi-node network, when `networkName` is that network. */
+export function runningServiceNames(networkName: string): string[] {
+  if (networkName !== "yrd") return [];
+  const m = readNetworkManifest(networkManifestPath(networkDir()));
+  return m ? m.nodes.filter((n) => n.apiPort && isServiceProcess(n.servicePid, n.id)).map((n) => n.id) : [];
+}
