@@ -153,5 +153,14 @@ export default defineConfig({
     yrd: yrdNetworkConfig({ mnemonic: TEST_MNEMONIC, count: ACCOUNT_COUNT }),
   },
   typechain: { outDir: "typechain-types" },
-  paths: { tests: { mocha: "test" } },
+  paths: { tests: { mocha: "test", solidity: "test/solidity" } },
+  // Solidity tests (test/solidity/*.t.sol): fuzz and invariant campaigns (each invariant runs its own campaign of
+  // `runs` sequences of `depth` handler calls), sized so that the suite takes well under a minute on 2 cores. The
+  // fuzz seed is Hardhat's fixed default, so a run is reproducible; set test.solidity.fuzz.seed to explore others.
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 100, failOnRevert: false },
+    },
+  },
 });
