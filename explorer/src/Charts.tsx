@@ -87,25 +87,26 @@ export default function Charts() {
   if (!data) return <Loader />;
   const name = (c: string) => names.get(c) ?? c;
   const opts = { responsive: true, maintainAspectRatio: false, animation: false as const, plugins: { legend: { display: false } } };
+  const axes = { ...opts, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } };
   const perDay: ChartConfiguration = {
     type: "line",
-    data: { labels: data.perDay.map((d) => d.day), datasets: [{ label: "queries", data: data.perDay.map((d) => d.count), borderColor: "#4c6ef5", pointRadius: 0, borderWidth: 1.5 }] },
-    options: opts,
+    data: { labels: data.perDay.map((d) => d.day), datasets: [{ label: "queries", data: data.perDay.map((d) => d.count), borderColor: "#4c6ef5", pointRadius: data.perDay.length < 40 ? 3 : 0, borderWidth: 1.5 }] },
+    options: axes,
   };
   const perCity: ChartConfiguration = {
     type: "bar",
     data: { labels: data.perCity.map((d) => name(d.city)), datasets: [{ label: "queries", data: data.perCity.map((d) => d.count), backgroundColor: "#12b886" }] },
-    options: opts,
+    options: axes,
   };
   const reports: ChartConfiguration = {
     type: "bar",
     data: { labels: data.reportsPerQuery.map((d) => `${d.reports}`), datasets: [{ label: "queries", data: data.reportsPerQuery.map((d) => d.queries), backgroundColor: "#7950f2" }] },
-    options: opts,
+    options: axes,
   };
   const refusals: ChartConfiguration = {
     type: "bar",
     data: { labels: data.refusals.map((d) => d.label), datasets: [{ label: "attempts", data: data.refusals.map((d) => d.count), backgroundColor: "#fa5252" }] },
-    options: { ...opts, indexAxis: "y" as const },
+    options: { ...opts, indexAxis: "y" as const, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
   };
   const objections: ChartConfiguration = {
     type: "doughnut",

@@ -47,6 +47,8 @@ function Evidence({ e }: { e: EvidenceView }) {
           <Field k="mode 方式" v={e.mode} />
           <Field k="category 类别" v={`${CATEGORY[e.category] ?? e.category} v${e.version}`} />
           <Field k="digest 承诺 keccak256(salt, encoding)" v={e.digest} />
+          {e.storedDigest !== e.digest && <Field k="digest the store keeps" v={e.storedDigest} />}
+          <Field k="digest attested on chain" v={e.chainDigest} />
           <Field k="leaf 叶子" v={e.leafHash} />
           <Field k="batch 批次" v={e.batchId} />
           <Field k="root 默克尔根" v={e.root} />
@@ -88,7 +90,9 @@ function Check({ c }: { c: CheckView }) {
   return (
     <Table.Tr data-check={c.subject} data-ok={String(c.ok)} data-failure={c.failure ?? ""}>
       <Table.Td>
-        <Badge color={c.ok ? "green" : "red"}>{c.ok ? "通过 passed" : "失败 failed"}</Badge>
+        <Badge color={c.ok ? "green" : "red"} style={{ whiteSpace: "nowrap", overflow: "visible" }}>
+          {c.ok ? "✓ 通过 ok" : "✗ 失败 failed"}
+        </Badge>
       </Table.Td>
       <Table.Td>
         <Text size="sm">{c.subject}</Text>
@@ -117,7 +121,7 @@ function ProveView({ result }: { result: ProveResponse }) {
       <Table fz="xs" verticalSpacing={4}>
         <Table.Thead>
           <Table.Tr>
-            <Table.Th w={110}>结果 result</Table.Th>
+            <Table.Th w={130}>结果 result</Table.Th>
             <Table.Th w={260}>检查 what was checked</Table.Th>
             <Table.Th>证据 evidence</Table.Th>
           </Table.Tr>
@@ -320,7 +324,7 @@ export function Search({ initial }: { initial?: string }) {
           </table>
         </>
       )}
-      <Modal opened={proving !== undefined} onClose={() => setProving(undefined)} size="85%" title={<b>证明 Prove — the audit's verification (audit --verify)</b>}>
+      <Modal opened={proving !== undefined} onClose={() => setProving(undefined)} size="85%" transitionProps={{ duration: 0 }} title={<b>证明 Prove — the audit's verification (audit --verify)</b>}>
         {!proof && !proofError && <Loader />}
         {proofError && <Text c="red">{proofError}</Text>}
         {proof && <ProveView result={proof} />}

@@ -38,6 +38,9 @@ export type Evidence =
       version: number;
       /** keccak256(abi.encode(salt, encoding)), recomputed from the store. */
       digest: string;
+      /** The commitment the store keeps, and the one attested on chain (live records). */
+      storedDigest: string;
+      chainDigest?: string;
       /** The StandardMerkleTree leaf of (enterprise, category, version, digest). */
       leafHash: string;
       batchId?: number;
@@ -104,6 +107,8 @@ async function checkRecord(c: Contracts, r: StoredRecord, tree: StandardTree | u
     category: r.category,
     version: r.version,
     digest: hexlify(digest),
+    storedDigest: hexlify(r.digest),
+    ...(onChainDigest !== undefined ? { chainDigest: onChainDigest } : {}),
     leafHash: hexlify(leaf),
     ...(r.batchId ? { batchId: r.batchId } : {}),
   };

@@ -177,6 +177,8 @@ export type EvidenceView =
       category: number;
       version: number;
       digest: string;
+      storedDigest: string;
+      chainDigest?: string;
       leafHash: string;
       batchId?: number;
       root?: string;
