@@ -40,7 +40,8 @@ export function webBuildIsFresh(): boolean {
 
 function run(args: string[], what: string): Promise<void> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    // always a production build (React's development build is larger and slower), whatever NODE_ENV the caller runs with (mocha sets "test")
+    const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
