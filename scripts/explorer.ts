@@ -1,4 +1,4 @@
-/** `npx hardhat [--network N] explorer [--port P] [--data-dir D]`: the audit explorer (src/explorer/) on 127.0.0.1 until SIGINT/SIGTERM. */
+/** `npx hardhat [--network N] yrd explorer [--port P] [--data-dir D]`: the audit explorer (src/explorer/) on 127.0.0.1 until SIGINT/SIGTERM. */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runCli } from "../src/cli/run.js";
 import { dataDirOption } from "../src/cli/session.js";

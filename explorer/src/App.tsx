@@ -41,7 +41,7 @@ export function App() {
               value={deployments?.current ?? null}
               data={(deployments?.deployments ?? []).map((d) => ({
                 value: d.key,
-                label: `${d.key} · ${d.nodes} nodes · ${d.institutions} institutions${d.key === deployments?.current ? "" : ` (npx hardhat --network ${d.network} explorer)`}`,
+                label: `${d.key} · ${d.nodes} nodes · ${d.institutions} institutions${d.key === deployments?.current ? "" : ` (npx hardhat --network ${d.network} yrd explorer)`}`,
                 disabled: d.key !== deployments?.current,
               }))}
               allowDeselect={false}

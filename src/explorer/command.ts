@@ -1,5 +1,5 @@
 /**
- * `npx hardhat [--network N] explorer [--port P] [--data-dir D]`: the audit explorer on 127.0.0.1. On a
+ * `npx hardhat [--network N] yrd explorer [--port P] [--data-dir D]`: the audit explorer on 127.0.0.1. On a
  * persistent network it reads the deployment that is there; on the in-process chain, which lives only as
  * long as the command, it first deploys a consortium and loads the demo's story into it (`runDemo`), then
  * reads that. The explorer itself only reads: its session opens the stores read-only.
