@@ -39,6 +39,8 @@ export interface SessionOptions {
   deploy?: Pick<DeployOptions, "institutions" | "objectionDays">;
   /** Use this deployment (already made on `conn`, e.g. by a test) instead of finding or making one. */
   deployment?: { manifest: Manifest; path: string };
+  /** With `deployment` and `readOnly`: read its stores from this folder (an archived deployment's, `<dataDir>/archive/…`). */
+  storeDir?: string;
   log?: (line: string) => void;
 }
 
@@ -124,8 +126,10 @@ export class Session {
           );
       }
     }
+    if (opts.storeDir !== undefined && !(opts.deployment && opts.readOnly)) throw new Error("storeDir: only for reading a given deployment (deployment and readOnly)");
     const stores = new NodeStores(dataDir, manifest, {
       readOnly: opts.readOnly,
+      dir: opts.storeDir,
       binding: { chainId: chainId.toString(), genesis, registry: manifest.contracts.ConsortiumRegistry.address, deployBlock: manifest.deployBlock },
     });
     const r = await roles(conn, manifest.nodes.length);
@@ -162,6 +166,7 @@ export class Session {
           queryLog: this.manifest.contracts.QueryLog.address,
         },
         rpc: this.conn.ethers.provider,
+        orderedSubmissions: !isInProcess(this.conn),
         store: this.stores.get(nodeId),
       }).then(({ node, settled }) => {
         this.settled.set(nodeId, settled);

@@ -89,9 +89,13 @@ function sent(rpc: RpcSender, hash: string): Sent {
   return { hash, wait: () => (receipt ??= receiptOf(rpc, hash)) };
 }
 
-/** Sends `call` from an account the chain manages (eth_sendTransaction): two round trips with the receipt. */
-export async function sendFromNodeAccount(rpc: RpcSender, from: string, call: Call): Promise<Sent> {
-  const hash = (await rpc.send("eth_sendTransaction", [{ from, to: call.to, data: call.data, gas: "0x" + call.gas.toString(16) }])) as string;
+/**
+ * Sends `call` from an account the chain (or the provider) manages (eth_sendTransaction): two round trips with
+ * the receipt. `nonce`: the one to use, else the chain's (or the provider's) choice.
+ */
+export async function sendFromNodeAccount(rpc: RpcSender, from: string, call: Call, nonce?: number): Promise<Sent> {
+  const tx = { from, to: call.to, data: call.data, gas: "0x" + call.gas.toString(16), ...(nonce === undefined ? {} : { nonce: "0x" + nonce.toString(16) }) };
+  const hash = (await rpc.send("eth_sendTransaction", [tx])) as string;
   return sent(rpc, hash);
 }
 

@@ -12,7 +12,7 @@
  */
 import { getBytes, hexlify, type Signer } from "ethers";
 import { revertReason, type Contracts } from "../chain/contracts.js";
-import { receiptOf, sendFromNodeAccount, type Call, type Log, type Mined, type RpcSender } from "../chain/send.js";
+import { receiptOf, sendFromNodeAccount, type Call, type Log, type Mined, type RpcSender, type Sent } from "../chain/send.js";
 import { usccBytes } from "../ledger/leaf.js";
 import type { NodeStore } from "../store/nodeStore.js";
 import { Journal, type NewStep, type Step, type StepKind, type StepPayloads } from "./journal.js";
@@ -48,6 +48,14 @@ export interface CityNodeInit {
   addresses: { ledger: string; desk: string; queryLog: string };
   rpc: RpcSender;
   store: NodeStore;
+  /**
+   * Fast-path submissions one after another, each with the next nonce of a counter the node keeps. Needed
+   * wherever the provider would pick the nonce of an eth_sendTransaction from the chain's pending count
+   * (Hardhat's HTTP networks sign locally that way): on geth that count lags behind transactions just
+   * submitted, so concurrent or quick successive submissions took the same nonce ("replacement transaction
+   * underpriced", measured). The in-process chain takes them in call order and needs neither.
+   */
+  orderedSubmissions?: boolean;
 }
 
 export interface SettleReport {
@@ -87,6 +95,10 @@ export class CityNode {
   readonly journal: Journal;
   private log?: NodeQueryLog;
   private readonly buffered: { step: NewStep; mined: Mined }[] = [];
+  /** The last fast-path submission, when submissions go one after another (`orderedSubmissions`). */
+  private submissions: Promise<unknown> = Promise.resolve();
+  /** The operator's next nonce on the ordered fast path; undefined: read it from the chain first. */
+  private nextNonce?: number;
 
   private constructor(private readonly init: CityNodeInit) {
     this.nodeId = init.nodeId;
@@ -137,8 +149,24 @@ export class CityNode {
     let mined: Mined;
     try {
       if (opts.fast) {
-        mined = await (await sendFromNodeAccount(this.init.rpc, this.init.operatorAddress, call)).wait();
+        let sending: Promise<Sent>;
+        if (this.init.orderedSubmissions) {
+          sending = this.submissions.then(async () => {
+            this.nextNonce ??= Number(await this.init.rpc.send("eth_getTransactionCount", [this.init.operatorAddress, "pending"]));
+            try {
+              const sent = await sendFromNodeAccount(this.init.rpc, this.init.operatorAddress, call, this.nextNonce);
+              this.nextNonce++;
+              return sent;
+            } catch (e) {
+              this.nextNonce = undefined; // not submitted: read the count again before the next one
+              throw e;
+            }
+          });
+          this.submissions = sending.catch(() => undefined);
+        } else sending = sendFromNodeAccount(this.init.rpc, this.init.operatorAddress, call);
+        mined = await (await sending).wait();
       } else {
+        this.nextNonce = undefined; // the signer picks its own nonce: the fast path reads the count again after it
         const tx = await this.init.operator.sendTransaction({ to: call.to, data: call.data });
         this.journal.markSent(step.key, tx.hash);
         const r = (await tx.wait())!;
