@@ -29,6 +29,7 @@ contract ConsentRegistry is IConsentRegistry, EIP712, ConsortiumMember {
     /// @inheritdoc IConsentRegistry
     mapping(bytes18 enterprise => mapping(uint256 nonce => bool)) public nonceUsed;
 
+    /// @notice Deploys the consent registry with its EIP-712 domain ("YRD Credit Chain Consent", version "1").
     /// @param registry_ the consortium registry.
     /// @param ledger_ the credit ledger, where enterprises' signers are bound.
     constructor(IConsortiumRegistry registry_, ICreditLedger ledger_)

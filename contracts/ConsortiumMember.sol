@@ -12,6 +12,7 @@ abstract contract ConsortiumMember is IConsortiumMember {
     /// @inheritdoc IConsortiumMember
     IConsortiumRegistry public immutable registry;
 
+    /// @notice Sets the registry that every membership check asks.
     /// @param registry_ the consortium registry, not the zero address.
     constructor(IConsortiumRegistry registry_) {
         if (address(registry_) == address(0)) revert ZeroRegistry();

@@ -56,12 +56,15 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     /// @inheritdoc ICreditLedger
     mapping(bytes32 reportDigest => uint256 objectionId) public objectionOfReport;
 
+    /// @notice Deploys the ledger with a fixed objection window and records the sender of the deployment
+    /// transaction as `deployer`, the only account that may later bind the query desk.
     /// @param registry_ the consortium registry.
     /// @param objectionWindow_ seconds a node has to answer an objection (20 days = 1,728,000).
     constructor(IConsortiumRegistry registry_, uint64 objectionWindow_) ConsortiumMember(registry_) {
         if (objectionWindow_ == 0) revert ZeroObjectionWindow();
         objectionWindow = objectionWindow_;
         // the sender of the deployment transaction (not msg.sender, so that a deployment through a factory works too)
+        // solhint-disable-next-line avoid-tx-origin
         deployer = tx.origin;
     }
 
@@ -72,10 +75,14 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     /// deployer; binding happens once. `tx.origin` is used only here, at deployment, for a one-shot binding.
     function bindQueryDesk() external {
         if (address(queryDesk) != address(0)) revert QueryDeskAlreadyBound(address(queryDesk));
+        // tx.origin below: one-shot binding by the deployer at deployment, see above
+        // solhint-disable-next-line avoid-tx-origin
         if (tx.origin != deployer || msg.sender == tx.origin || msg.sender.code.length != 0) {
+            // solhint-disable-next-line avoid-tx-origin
             revert QueryDeskBindingRefused(msg.sender, tx.origin);
         }
         queryDesk = IQueryDesk(msg.sender);
+        // solhint-disable-next-line avoid-tx-origin
         emit QueryDeskBound(msg.sender, tx.origin);
     }
 

@@ -26,6 +26,7 @@ contract QueryDesk is IQueryDesk, ConsortiumMember {
     /// @inheritdoc IQueryDesk
     uint256 public queryCount;
 
+    /// @notice Deploys the query desk with a fixed service window and binds it to the credit ledger.
     /// @param registry_ the consortium registry.
     /// @param consents_ the consent registry that holds authorizations.
     /// @param serviceWindow_ seconds a serving node has to answer a request.

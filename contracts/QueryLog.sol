@@ -15,6 +15,7 @@ import {RFC6962} from "./libraries/RFC6962.sol";
 contract QueryLog is IQueryLog, ConsortiumMember {
     mapping(uint16 nodeId => Commitment[]) private _commitments;
 
+    /// @notice Deploys the query logs of the consortium's nodes, all empty.
     /// @param registry_ the consortium registry.
     constructor(IConsortiumRegistry registry_) ConsortiumMember(registry_) {}
 

@@ -35,11 +35,16 @@ library RFC6962 {
     error RFC6962NonEmptyProofForEqualSizes(uint256 proofLength);
 
     /// @notice The hash of a log entry: SHA-256(0x00 ‖ data).
+    /// @param data the entry's bytes.
+    /// @return The leaf hash.
     function hashLeaf(bytes memory data) internal pure returns (bytes32) {
         return sha256(abi.encodePacked(bytes1(0x00), data));
     }
 
     /// @notice The hash of an interior node: SHA-256(0x01 ‖ left ‖ right).
+    /// @param left the hash of the left child.
+    /// @param right the hash of the right child.
+    /// @return The node hash.
     function hashChildren(bytes32 left, bytes32 right) internal pure returns (bytes32) {
         return sha256(abi.encodePacked(bytes1(0x01), left, right));
     }
@@ -48,6 +53,11 @@ library RFC6962 {
     /// of `size` leaves.
     /// @dev Reverts with `RFC6962IndexOutOfRange`, `RFC6962ProofTooLong` or `RFC6962WrongProofSize`; a wrong hash
     /// inside the proof only shows as a different head.
+    /// @param index the leaf's index, below `size`.
+    /// @param size the number of leaves of the tree.
+    /// @param leafHash the leaf's hash (`hashLeaf` of the entry).
+    /// @param proof the audit path, sibling hashes from the leaf up.
+    /// @return root the tree head the proof leads to.
     function rootFromInclusionProof(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof)
         internal
         pure
@@ -72,6 +82,11 @@ library RFC6962 {
     /// @notice Reverts unless `proof` shows that `leafHash` is entry `index` of the tree of `size` leaves with
     /// head `root`.
     /// @dev Reverts with the errors of `rootFromInclusionProof`, or `RFC6962RootMismatch`.
+    /// @param index the leaf's index, below `size`.
+    /// @param size the number of leaves of the tree.
+    /// @param leafHash the leaf's hash (`hashLeaf` of the entry).
+    /// @param proof the audit path, sibling hashes from the leaf up.
+    /// @param root the tree head the proof must lead to.
     function verifyInclusion(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof, bytes32 root)
         internal
         pure
@@ -85,6 +100,11 @@ library RFC6962 {
     /// @dev Reverts with `RFC6962SizeDecreased`, `RFC6962ConsistencyFromEmptyTree`,
     /// `RFC6962NonEmptyProofForEqualSizes`, `RFC6962ProofTooLong`, `RFC6962WrongProofSize`, or
     /// `RFC6962RootMismatch` when the proof does not lead back to `root1`.
+    /// @param size1 the number of leaves of the smaller (earlier) tree, not 0.
+    /// @param size2 the number of leaves of the larger (later) tree, not below `size1`.
+    /// @param proof the consistency proof; empty when the sizes are equal.
+    /// @param root1 the head of the smaller tree.
+    /// @return root2 the head of the larger tree the proof implies.
     function rootFromConsistencyProof(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1)
         internal
         pure
@@ -130,6 +150,11 @@ library RFC6962 {
     /// @notice Reverts unless `proof` shows that the tree of `size2` leaves with head `root2` extends the tree of
     /// `size1` leaves with head `root1`.
     /// @dev Reverts with the errors of `rootFromConsistencyProof`, or `RFC6962RootMismatch`.
+    /// @param size1 the number of leaves of the smaller (earlier) tree, not 0.
+    /// @param size2 the number of leaves of the larger (later) tree, not below `size1`.
+    /// @param proof the consistency proof; empty when the sizes are equal.
+    /// @param root1 the head of the smaller tree.
+    /// @param root2 the head of the larger tree.
     function verifyConsistency(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1, bytes32 root2)
         internal
         pure

@@ -19,6 +19,8 @@ library USCC {
     bytes private constant ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
     /// @notice Value 0-30 of one code character, or 255 if it is not in the alphabet.
+    /// @param c one ASCII character of a code.
+    /// @return The character's value, or 255.
     function charValue(bytes1 c) internal pure returns (uint256) {
         uint8 b = uint8(c);
         if (b >= 0x30 && b <= 0x39) return b - 0x30;
@@ -32,6 +34,8 @@ library USCC {
     }
 
     /// @notice Reverts unless `code` has a valid character set and check character.
+    /// @dev Reverts with `USCCInvalidCharacter` (in positions 1-17) or `USCCInvalidCheckCharacter`.
+    /// @param code the 18-character code.
     function validate(bytes18 code) internal pure {
         uint256 sum;
         uint256 weight = 1;
@@ -47,6 +51,9 @@ library USCC {
     }
 
     /// @notice The 6-digit administrative-division code in positions 3-8, e.g. 320106.
+    /// @dev Reverts with `USCCInvalidDivisionCode` unless those positions are digits; checks nothing else.
+    /// @param code the 18-character code.
+    /// @return division the division code as a number.
     function divisionCode(bytes18 code) internal pure returns (uint32 division) {
         for (uint256 i = 2; i < 8; ++i) {
             uint8 b = uint8(code[i]);
