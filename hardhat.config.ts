@@ -4,8 +4,17 @@ import { ArgumentType } from "hardhat/types/arguments";
 import { defineConfig, task } from "hardhat/config";
 import { yrdPlugin } from "./scripts/plugin.js";
 import { yrdNetworkConfig } from "./src/network/config.js";
+import { isCoverageBuild } from "./src/coverage/build.js";
 
 const require = createRequire(import.meta.url);
+
+/**
+ * `hardhat test --coverage` compiles the contracts instrumented. Hardhat builds them into the same artifacts/ and
+ * cache/ as the normal build, and the commands that tests start (each compiling first, without --coverage) would
+ * then rebuild the normal contracts over them in the middle of the run. The instrumented build goes under
+ * coverage/build/ instead (git-ignored), so that both builds stay as they are.
+ */
+const COVERAGE_BUILD = isCoverageBuild();
 
 /** Mnemonic of the in-process chain and of `hardhat node`: a public test mnemonic, never for real funds. */
 export const TEST_MNEMONIC = "test test test test test test test test test test test junk";
@@ -118,6 +127,12 @@ const tasks = [
     .addOption({ name: "dataDir", description: "Folder of the node stores, opened read-only (default: data; on the in-process chain a temporary folder)", type: ArgumentType.FILE_WITHOUT_DEFAULT, defaultValue: undefined })
     .setAction(() => import("./scripts/explorer.js"))
     .build(),
+  task("check-coverage", "Check the contracts' coverage left by `hardhat test --coverage`: lines, statements and if-branches per file, coverage/contracts.json")
+    .addOption({ name: "lines", description: "Least share of lines covered, %", type: ArgumentType.FLOAT, defaultValue: 95 })
+    .addOption({ name: "statements", description: "Least share of statements covered, %", type: ArgumentType.FLOAT, defaultValue: 95 })
+    .addOption({ name: "branches", description: "Least share of if-branches covered, %", type: ArgumentType.FLOAT, defaultValue: 95 })
+    .setAction(() => import("./scripts/check-coverage.js"))
+    .build(),
 ];
 
 export default defineConfig({
@@ -152,8 +167,13 @@ export default defineConfig({
     // (YRD_RPC_NODE=<node id> picks which); Hardhat signs with the test mnemonic's accounts.
     yrd: yrdNetworkConfig({ mnemonic: TEST_MNEMONIC, count: ACCOUNT_COUNT }),
   },
-  typechain: { outDir: "typechain-types" },
-  paths: { tests: { mocha: "test", solidity: "test/solidity" } },
+  typechain: { outDir: COVERAGE_BUILD ? "coverage/build/typechain-types" : "typechain-types" },
+  paths: {
+    tests: { mocha: "test", solidity: "test/solidity" },
+    ...(COVERAGE_BUILD ? { artifacts: "coverage/build/artifacts", cache: "coverage/build/cache" } : {}),
+  },
+  // The contracts' coverage counts the product's contracts: contracts/test/ holds helpers of the mocha tests.
+  coverage: { skipFiles: ["contracts/test/**"] },
   // Solidity tests (test/solidity/*.t.sol): fuzz and invariant campaigns (each invariant runs its own campaign of
   // `runs` sequences of `depth` handler calls), sized so that the suite takes well under a minute on 2 cores. The
   // fuzz seed is Hardhat's fixed default, so a run is reproducible; set test.solidity.fuzz.seed to explore others.

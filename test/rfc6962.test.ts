@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { hexlify } from "ethers";
 import { network } from "hardhat";
 import type { RFC6962Harness } from "../typechain-types/index.js";
+import { isCoverageBuild } from "../src/coverage/build.js";
 import { MerkleLog } from "../src/merkle/log.js";
 import {
   EMPTY_ROOT,
@@ -523,7 +524,8 @@ describe("RFC 6962 Merkle trees", function () {
       const args: [number, number, Uint8Array[], Uint8Array, Uint8Array] = [size1, size2, proof, log.root(size1), log.root(size2)];
       verifyConsistency(...args);
       const gas = await harness.verifyConsistencyGas(...args);
-      expect(gas).to.be.lessThan(60_000n); // 31 008 for these 22 hashes
+      // under `hardhat test --coverage` the library is instrumented (a hit recorded per statement): 87 841 then
+      expect(gas).to.be.lessThan(isCoverageBuild() ? 120_000n : 60_000n); // 31 008 for these 22 hashes
     });
   });
 });
