@@ -16,6 +16,8 @@ export interface NodeStoresOptions {
   readOnly?: boolean;
   /** What the stores must belong to: checked (and recorded on first use) as each store opens. */
   binding?: Omit<ChainBinding, "node">;
+  /** The stores' folder instead of `<dataDir>/<network>-<chainId>` (an archived deployment's, `<dataDir>/archive/…`). */
+  dir?: string;
 }
 
 export class NodeStores {
@@ -28,13 +30,13 @@ export class NodeStores {
   ) {}
 
   get dir(): string {
-    return storeDir(this.dataDir, this.manifest.network, this.manifest.chainId);
+    return this.opts.dir ?? storeDir(this.dataDir, this.manifest.network, this.manifest.chainId);
   }
 
   path(nodeId: number): string {
     const node = this.manifest.nodes.find((n) => n.nodeId === nodeId);
     if (!node) throw new StoreError(`no node ${nodeId} in the manifest`);
-    return nodeStorePath(this.dataDir, this.manifest.network, this.manifest.chainId, node.id);
+    return this.opts.dir ? join(this.opts.dir, `${node.id}.sqlite`) : nodeStorePath(this.dataDir, this.manifest.network, this.manifest.chainId, node.id);
   }
 
   /** The store of node `nodeId` (created if needed, unless read-only), checked to belong to this chain. */
