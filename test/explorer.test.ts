@@ -9,16 +9,18 @@ import { expect } from "chai";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { network } from "hardhat";
 import type { Locator, Page } from "playwright-core";
 import { ensureWebBuild } from "../src/explorer/build.js";
 import { launchChromium, type Chromium } from "../src/explorer/chromium.js";
 import { openExplorerSession, type ExplorerSession } from "../src/explorer/command.js";
 import { startExplorer, type RunningExplorer } from "../src/explorer/run.js";
-import type { ChartsResponse, CountersResponse, ProveResponse, TimelineResponse } from "../src/explorer/api.js";
+import type { ChartsResponse, CountersResponse, DeploymentsResponse, ProveResponse, TimelineResponse } from "../src/explorer/api.js";
 import { readManifest } from "../src/chain/manifest.js";
-import { readRecordFile } from "../src/records/index.js";
+import { deployConsortium } from "../src/chain/deploy.js";
+import { attestRecords } from "../src/ledger/attest.js";
+import { encodeRecord, readRecordFile, recordToJson } from "../src/records/index.js";
 import { replay, type ReplayReport } from "../src/replay/replay.js";
 import { SEEDS_DIR } from "../src/seeds.js";
 import { Session } from "../src/session.js";
@@ -235,5 +237,99 @@ describe("audit explorer over a bulk replay (API)", function () {
     expect(unknown.status).to.equal(400);
     const noRow = await fetch(`${running.url}/api/prove`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ node: "sh-1", key: "1:99" }) });
     expect(noRow.status).to.equal(404);
+  });
+});
+
+describe("audit explorer: switching to an archived deployment of the same chain (headless Chromium)", function () {
+  this.timeout(240_000);
+  let dir: string;
+  let session: Session;
+  let running: RunningExplorer;
+  let chromium: Chromium;
+  let page: Page;
+  let archivedKey: string;
+  const consoleErrors: string[] = [];
+  const records = readRecordFile(join(SEEDS_DIR, "examples", "hefei-enterprise.json"));
+  const enterprise = records[0].enterprise;
+
+  before(async () => {
+    // as on a network: a deployment with stores, then `deploy --fresh` archives its manifest and its stores
+    dir = mkdtempSync(join(tmpdir(), "yrd-explorer-switch-"));
+    const deploymentsDir = join(dir, "deployments");
+    const dataDir = join(dir, "data");
+    const [webRoot, conn] = await Promise.all([ensureWebBuild(), network.create()]);
+    const first = await deployConsortium(conn, { institutions: 2, deploymentsDir, dataDir });
+    const writer = await Session.open(conn, { dataDir, deployment: { manifest: first.manifest, path: first.path } });
+    try {
+      await attestRecords(writer, records.map((r) => ({ enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r) })), { mode: "live" });
+    } finally {
+      writer.close();
+    }
+    const second = await deployConsortium(conn, { institutions: 1, deploymentsDir, dataDir, fresh: true });
+    expect(second.archived?.manifest, "the first manifest archived").to.be.a("string");
+    expect(second.archived?.stores, "the first stores archived").to.be.a("string");
+    archivedKey = basename(second.archived!.manifest!, ".json");
+    session = await Session.open(conn, { dataDir, readOnly: true, deployment: { manifest: second.manifest, path: second.path } });
+    running = await startExplorer(session, { port: 0, webRoot, deploymentsDir });
+    chromium = await launchChromium();
+    page = await chromium.context.newPage();
+    page.on("console", (m) => {
+      if (m.type() === "error") consoleErrors.push(m.text());
+    });
+    page.on("pageerror", (e) => consoleErrors.push(e.message));
+  });
+
+  after(async () => {
+    await chromium?.close();
+    await running?.close();
+    session?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const attestations = () => page.locator('[data-counter="attestations"]').textContent();
+
+  async function pick(label: RegExp, key: string): Promise<void> {
+    await page.getByTestId("deployment-picker").click();
+    await page.getByRole("option", { name: label }).click();
+    await page.locator(`[data-testid=deployment-view][data-deployment="${key}"]`).waitFor();
+  }
+
+  it("lists the archived deployment and opens it without a restart: its records proven from its archived stores", async () => {
+    await page.goto(running.url);
+    await page.getByTestId("counters").waitFor();
+    // the current deployment was never written to: the page says it has no stores
+    expect(await page.getByTestId("deployment-note").textContent()).to.contain("no node stores");
+    expect(await attestations()).to.match(/0$/);
+    const listed = (await (await fetch(`${running.url}/api/deployments`)).json()) as DeploymentsResponse;
+    expect(listed.deployments.map((d) => [d.key, d.openHere, d.hasStores])).to.deep.include.members([
+      ["default-31337", true, false],
+      [archivedKey, true, true],
+    ]);
+
+    await pick(/archived/, archivedKey);
+    await page.getByTestId("deployment-note").getByText(/archived deployment/).waitFor();
+    await page.locator('[data-counter="attestations"]', { hasText: /3$/ }).waitFor();
+    await page.getByRole("tab", { name: /Search/ }).click();
+    await page.getByTestId("search-input").fill(enterprise);
+    await page.getByTestId("search-button").click();
+    await page.getByTestId("timeline-subject").getByText(enterprise).waitFor();
+    await page.locator('table[data-testid=timeline] tr[data-kind="attestation"]').first().locator("button.prove-btn").click();
+    const result = page.getByTestId("prove-result");
+    await result.waitFor({ timeout: 60_000 });
+    expect(await result.getAttribute("data-ok")).to.equal("true");
+    await page.screenshot({ path: join(SCREENSHOTS, "explorer-archived-deployment.png") });
+    await page.locator(".mantine-Modal-close").click();
+    await result.waitFor({ state: "detached" });
+  });
+
+  it("switches back to the current deployment, and refuses a key it does not list", async () => {
+    await pick(/^default-31337 /, "default-31337");
+    await page.locator('[data-counter="attestations"]', { hasText: /0$/ }).waitFor();
+    const r = await fetch(`${running.url}/api/timeline?enterprise=${enterprise}`);
+    expect(((await r.json()) as TimelineResponse).rows).to.deep.equal([]);
+    const bad = await fetch(`${running.url}/api/deployments/open`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: "default-31337-nope" }) });
+    expect(bad.status).to.equal(400);
+    expect(((await bad.json()) as { message: string }).message).to.match(/^deployment default-31337-nope: not among/);
+    expect(consoleErrors).to.deep.equal([]);
   });
 });

@@ -1,6 +1,6 @@
-import { AppShell, Badge, Group, Select, Tabs, Text, Title } from "@mantine/core";
+import { Alert, AppShell, Badge, Group, Select, Tabs, Text, Title } from "@mantine/core";
 import { lazy, Suspense, useEffect, useState } from "react";
-import { get, type DeploymentsResponse } from "./api";
+import { get, post, type DeploymentsResponse, type DeploymentView } from "./api";
 import { Consortium } from "./Consortium";
 import { Counters } from "./Counters";
 import { Institutions } from "./Institutions";
@@ -11,9 +11,18 @@ const Charts = lazy(() => import("./Charts"));
 
 const CHAIN_LABEL: Record<string, string> = { "in-process": "进程内链 in-process (demo)", localhost: "本地节点 hardhat node", "multi-node": "多节点网络 multi-node", other: "network" };
 
+function optionLabel(d: DeploymentView, current: boolean): string {
+  const what = `${d.key}${d.archived ? " (archived 已归档)" : ""} · ${d.nodes} nodes · ${d.institutions} institutions`;
+  if (current || d.openHere) return d.hasStores ? what : `${what} · no stores 无节点存储`;
+  return `${what} — open with npx hardhat --network ${d.network} yrd explorer`;
+}
+
 export function App() {
   const [deployments, setDeployments] = useState<DeploymentsResponse>();
   const [error, setError] = useState<string>();
+  const [switching, setSwitching] = useState<string>();
+  // bumped when the server switches deployment: every view mounts again and reads the new one
+  const [generation, setGeneration] = useState(0);
   const [tab, setTab] = useState<string | null>("consortium");
   const [searchFor, setSearchFor] = useState<string>();
 
@@ -21,6 +30,26 @@ export function App() {
     get<DeploymentsResponse>("/api/deployments").then(setDeployments, (e: Error) => setError(e.message));
   }, []);
   const current = deployments?.deployments.find((d) => d.key === deployments.current);
+  const here = (deployments?.deployments ?? []).filter((d) => d.key === deployments?.current || d.openHere || (d.network === current?.network && d.chainId === current?.chainId));
+  const elsewhere = (deployments?.deployments ?? []).filter((d) => !here.includes(d));
+
+  const open = (key: string | null) => {
+    if (!key || key === deployments?.current) return;
+    setSwitching(key);
+    setError(undefined);
+    post<DeploymentsResponse>("/api/deployments/open", { key }).then(
+      (r) => {
+        setDeployments(r);
+        setSearchFor(undefined);
+        setGeneration((g) => g + 1);
+        setSwitching(undefined);
+      },
+      (e: Error) => {
+        setError(e.message);
+        setSwitching(undefined);
+      },
+    );
+  };
 
   return (
     <AppShell header={{ height: 64 }} padding="md">
@@ -36,21 +65,40 @@ export function App() {
             {current && <Badge variant="light">{CHAIN_LABEL[current.chain]}</Badge>}
             <Select
               aria-label="deployment"
-              w={340}
+              data-testid="deployment-picker"
+              w={420}
               size="xs"
               value={deployments?.current ?? null}
-              data={(deployments?.deployments ?? []).map((d) => ({
-                value: d.key,
-                label: `${d.key} · ${d.nodes} nodes · ${d.institutions} institutions${d.key === deployments?.current ? "" : ` (npx hardhat --network ${d.network} yrd explorer)`}`,
-                disabled: d.key !== deployments?.current,
-              }))}
+              disabled={switching !== undefined}
+              onChange={open}
+              comboboxProps={{ width: 560, position: "bottom-end" }}
+              data={[
+                {
+                  group: "此链上的部署 on this chain (pick to open)",
+                  items: here.map((d) => ({ value: d.key, label: optionLabel(d, d.key === deployments?.current), disabled: d.key !== deployments?.current && !d.openHere })),
+                },
+                ...(elsewhere.length
+                  ? [{ group: "其他网络 other networks (open with --network X)", items: elsewhere.map((d) => ({ value: d.key, label: optionLabel(d, false), disabled: true })) }]
+                  : []),
+              ]}
               allowDeselect={false}
             />
           </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Main>
-        {error && <Text c="red">{error}</Text>}
+        {error && (
+          <Text c="red" data-testid="app-error">
+            {error}
+          </Text>
+        )}
+        {current && (current.archived || current.note) && (
+          <Alert data-testid="deployment-note" color={current.hasStores ? "blue" : "yellow"} mb="sm" p="xs">
+            {current.archived ? `已归档的部署 archived deployment ${current.archived} (deployed ${current.deployedAt}, block ${current.deployBlock}); its contracts are still on this chain. ` : ""}
+            {current.hasStores ? `Stores: ${current.storeDir} (read only).` : `无节点存储 ${current.note ?? "no node stores"}.`}
+          </Alert>
+        )}
+        <div key={generation} data-testid="deployment-view" data-deployment={deployments?.current}>
         <Counters />
         <Tabs value={tab} onChange={setTab} keepMounted={false} mt="sm">
           <Tabs.List>
@@ -84,6 +132,7 @@ export function App() {
             </Suspense>
           </Tabs.Panel>
         </Tabs>
+        </div>
       </AppShell.Main>
     </AppShell>
   );

@@ -80,6 +80,7 @@ function DeltaMap({ cities, selected, onSelect }: { cities: CityView[]; selected
 }
 
 function NodeRows({ nodes, cities, onNode }: { nodes: NodeView[]; cities: Map<string, CityView>; onNode: (id: string) => void }) {
+  const withValidators = nodes.some((n) => n.headOf === "validator");
   return (
     <Table striped highlightOnHover fz="xs" data-testid="nodes">
       <Table.Thead>
@@ -115,7 +116,15 @@ function NodeRows({ nodes, cities, onNode }: { nodes: NodeView[]; cities: Map<st
                 </Badge>
               </Tooltip>
             </Table.Td>
-            <Table.Td>{n.head ?? "—"}</Table.Td>
+            <Table.Td data-head-of={n.headOf}>
+              {withValidators && n.headOf === "chain" ? (
+                <Text span fz="xs" c="dimmed" title="no validator of its own on this network: the chain's head">
+                  {n.head ?? "—"}
+                </Text>
+              ) : (
+                (n.head ?? "—")
+              )}
+            </Table.Td>
             <Table.Td>{n.logSize ?? "—"}</Table.Td>
             <Table.Td className="mono">
               {n.lastCommitment ? `#${n.lastCommitment.index} size ${n.lastCommitment.size} @${n.lastCommitment.block} ${short(n.lastCommitment.root)}` : "—"}
@@ -124,10 +133,23 @@ function NodeRows({ nodes, cities, onNode }: { nodes: NodeView[]; cities: Map<st
               {n.records ?? "—"}
               {n.batches ? ` (${n.batches} batches)` : ""}
             </Table.Td>
-            <Table.Td>{n.service ? `${n.service.status}` : "—"}</Table.Td>
+            <Table.Td>
+              {n.service ? (
+                <Text span fz="xs" title={`${n.service.url}${n.service.reasons.length ? `: ${n.service.reasons.join("; ")}` : ""}`} c={n.service.status === "ok" ? undefined : "red"}>
+                  {n.service.status}
+                </Text>
+              ) : (
+                "—"
+              )}
+            </Table.Td>
           </Table.Tr>
         ))}
       </Table.Tbody>
+      {withValidators && (
+        <Table.Caption>
+          区块 head: each validator&apos;s own; greyed, a node with no validator of its own on this network (the chain&apos;s head). 服务 service: its node service&apos;s /health.
+        </Table.Caption>
+      )}
     </Table>
   );
 }

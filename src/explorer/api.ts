@@ -32,15 +32,28 @@ export interface DeploymentView {
   contracts: Record<string, string>;
   nodes: number;
   institutions: number;
-  /** Where the stores are read from. */
+  /** Where the stores are read from ("" when not known here). */
   storeDir: string;
+  /** Whether that folder holds node stores. */
+  hasStores: boolean;
   /** What kind of chain: the in-process chain (with demo data), a local `hardhat node`, the multi-node network. */
   chain: "in-process" | "localhost" | "multi-node" | "other";
+  /** When `deploy --fresh` / `replay --fresh` archived it (its manifest's name in deployments/archive/). */
+  archived?: string;
+  /** Its contracts are on the chain the explorer reads: picking it switches the explorer to it. */
+  openHere: boolean;
+  /** Why it cannot be opened here, or what it lacks (no node stores). */
+  note?: string;
 }
 
 export interface DeploymentsResponse {
   current: string;
   deployments: DeploymentView[];
+}
+
+/** `POST /api/deployments/open`: switch the explorer to a deployment of its chain. */
+export interface OpenDeploymentRequest {
+  key: string;
 }
 
 export interface CommitmentView {
@@ -61,6 +74,8 @@ export interface NodeView {
   frozen: boolean;
   /** The head block of the node's own RPC (its validator on the multi-node network), else of the chain. */
   head: number | null;
+  /** Whose head: the node's own validator (multi-node network), or the chain the explorer reads (no validator of its own). */
+  headOf: "validator" | "chain";
   /** Entries in the node's query log (its store), null without a store. */
   logSize: number | null;
   /** Records in its store (live and batched). */

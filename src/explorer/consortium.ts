@@ -6,6 +6,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { NetworkNode } from "../network/manifest.js";
+import { serviceHealth, serviceUrl } from "../network/services.js";
 import type { Session } from "../session.js";
 import { SEEDS_DIR, loadSeeds, seedsDir, type City } from "../seeds.js";
 import type { CityView, ConsortiumResponse, DeploymentView, NodeView } from "./api.js";
@@ -36,15 +38,16 @@ export function loadCityCoordinates(cities: readonly City[]): CityCoordinates {
 /** A node's loopback endpoints besides the chain the explorer reads: its validator's RPC, its service. */
 export interface NodeEndpoints {
   rpc?: string;
-  service?: string;
+  /** The node as the network manifest lists it, when it has a node service (port, process id). */
+  service?: NetworkNode;
 }
 
 export interface ExplorerContext {
   session: Session;
   watch: ChainWatch;
   deployment: DeploymentView;
-  /** Per node id (the multi-node network's manifest). */
-  endpoints: Map<number, NodeEndpoints>;
+  /** Per node id (the multi-node network's manifest, read again at each call: `network up` may restart services). */
+  endpoints: () => Map<number, NodeEndpoints>;
   coordinates: CityCoordinates;
 }
 
@@ -62,17 +65,17 @@ async function rpcHead(url: string): Promise<number> {
   return Number(j.result);
 }
 
-async function serviceHealth(url: string): Promise<NonNullable<NodeView["service"]>> {
-  try {
-    const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3_000) });
-    const j = (await r.json()) as { reasons?: string[] };
-    return { url, status: r.status === 200 ? "ok" : "unhealthy", reasons: j.reasons ?? [] };
-  } catch (e) {
-    return { url, status: "unreachable", reasons: [(e as Error).message] };
-  }
+/** The service's health as `network status` reads it (`serviceHealth`: its process, then its /health). */
+async function serviceView(n: NetworkNode): Promise<NonNullable<NodeView["service"]>> {
+  const url = serviceUrl(n);
+  const h = await serviceHealth(n);
+  if (h === "ok") return { url, status: "ok", reasons: [] };
+  if (h === "down") return { url, status: "unreachable", reasons: ["its process is not running"] };
+  if (h.startsWith("no answer")) return { url, status: "unreachable", reasons: [h] };
+  return { url, status: "unhealthy", reasons: [h] };
 }
 
-async function nodeView(ctx: ExplorerContext, nodeId: number, chainHead: number): Promise<NodeView> {
+async function nodeView(ctx: ExplorerContext, endpoints: Map<number, NodeEndpoints>, nodeId: number, chainHead: number): Promise<NodeView> {
   const { session, watch } = ctx;
   const m = session.manifest.nodes.find((n) => n.nodeId === nodeId)!;
   const reasons: string[] = [];
@@ -80,7 +83,7 @@ async function nodeView(ctx: ExplorerContext, nodeId: number, chainHead: number)
   const status = NODE_STATUS[Number(onChain.status)] ?? "unknown";
   if (status !== "active") reasons.push(`${status} on the registry`);
   if (onChain.frozen) reasons.push("frozen by the regulator");
-  const ep = ctx.endpoints.get(nodeId) ?? {};
+  const ep = endpoints.get(nodeId) ?? {};
   let head: number | null = chainHead;
   let down = false;
   if (ep.rpc) {
@@ -102,7 +105,7 @@ async function nodeView(ctx: ExplorerContext, nodeId: number, chainHead: number)
   }
   const last = watch.lastCommitment.get(nodeId) ?? null;
   if (logSize !== null && last && last.size > logSize) reasons.push(`its store has ${logSize} log entries, fewer than the ${last.size} committed`);
-  const service = ep.service ? await serviceHealth(ep.service) : null;
+  const service = ep.service ? await serviceView(ep.service) : null;
   if (service && service.status !== "ok") reasons.push(`service ${service.status}${service.reasons.length ? `: ${service.reasons.join("; ")}` : ""}`);
   return {
     nodeId,
@@ -113,6 +116,7 @@ async function nodeView(ctx: ExplorerContext, nodeId: number, chainHead: number)
     status,
     frozen: onChain.frozen,
     head,
+    headOf: ep.rpc ? "validator" : "chain",
     logSize,
     records,
     batches,
@@ -128,7 +132,8 @@ export async function consortium(ctx: ExplorerContext): Promise<ConsortiumRespon
   await ctx.watch.refresh();
   const { session, watch } = ctx;
   const cities = loadSeeds().cities;
-  const nodes = await Promise.all(session.manifest.nodes.map((n) => nodeView(ctx, n.nodeId, watch.head)));
+  const endpoints = ctx.endpoints();
+  const nodes = await Promise.all(session.manifest.nodes.map((n) => nodeView(ctx, endpoints, n.nodeId, watch.head)));
   const cityViews: CityView[] = cities.map((c) => ({
     code: c.code,
     nameZh: c.nameZh,

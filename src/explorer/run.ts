@@ -2,71 +2,18 @@
  * Starting the explorer over a session: the context (the deployment, the chain watcher, the multi-node
  * network's per-node endpoints, the city coordinates) and the server on 127.0.0.1.
  */
-import { readdirSync } from "node:fs";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { isInProcess } from "../chain/connection.js";
-import { deploymentsDir, readManifest } from "../chain/manifest.js";
+import { deploymentsDir } from "../chain/manifest.js";
 import { NETWORK_NAME, readNetworkManifest, rpcUrl } from "../network/manifest.js";
 import { loadSeeds } from "../seeds.js";
 import type { Session } from "../session.js";
 import type { DeploymentView } from "./api.js";
+import { DeploymentError, deploymentView, listDeployments, openDeployment } from "./deployments.js";
 import { loadCityCoordinates, type ExplorerContext, type NodeEndpoints } from "./consortium.js";
 import { buildExplorer } from "./server.js";
 import { ChainWatch } from "./watch.js";
 
 export const EXPLORER_HOST = "127.0.0.1";
-
-export function deploymentView(session: Session): DeploymentView {
-  const m = session.manifest;
-  const chain = isInProcess(session.conn) ? "in-process" : session.conn.networkName === "localhost" ? "localhost" : session.conn.networkName === NETWORK_NAME ? "multi-node" : "other";
-  return {
-    key: `${m.network}-${m.chainId}`,
-    network: m.network,
-    chainId: m.chainId,
-    deployedAt: m.deployedAt,
-    deployBlock: m.deployBlock,
-    registry: m.contracts.ConsortiumRegistry.address,
-    contracts: Object.fromEntries(Object.entries(m.contracts).map(([k, v]) => [k, v.address])),
-    nodes: m.nodes.length,
-    institutions: m.institutions.length,
-    storeDir: session.storeDir,
-    chain,
-  };
-}
-
-/** The other deployments under deployments/ (other networks): listed, to be opened with their own `--network`. */
-function otherDeployments(current: string): DeploymentView[] {
-  let names: string[] = [];
-  try {
-    names = readdirSync(deploymentsDir()).filter((f) => /^[\w.-]+-\d+\.json$/.test(f));
-  } catch {
-    return [];
-  }
-  const out: DeploymentView[] = [];
-  for (const f of names) {
-    try {
-      const m = readManifest(join(deploymentsDir(), f));
-      if (!m || `${m.network}-${m.chainId}` === current) continue;
-      out.push({
-        key: `${m.network}-${m.chainId}`,
-        network: m.network,
-        chainId: m.chainId,
-        deployedAt: m.deployedAt,
-        deployBlock: m.deployBlock,
-        registry: m.contracts.ConsortiumRegistry.address,
-        contracts: Object.fromEntries(Object.entries(m.contracts).map(([k, v]) => [k, v.address])),
-        nodes: m.nodes.length,
-        institutions: m.institutions.length,
-        storeDir: "",
-        chain: m.network === "localhost" ? "localhost" : m.network === NETWORK_NAME ? "multi-node" : "other",
-      });
-    } catch {
-      // a corrupt manifest: not listed
-    }
-  }
-  return out;
-}
 
 /** The multi-node network's validator RPC and node service of each node (from networks/yrd/network.json). */
 function endpointsOf(session: Session): Map<number, NodeEndpoints> {
@@ -74,17 +21,17 @@ function endpointsOf(session: Session): Map<number, NodeEndpoints> {
   if (session.conn.networkName !== NETWORK_NAME) return out;
   const net = readNetworkManifest();
   if (!net || net.chainId !== session.manifest.chainId) return out;
-  for (const n of net.nodes) out.set(n.nodeId, { rpc: rpcUrl(n), ...(n.apiPort && n.servicePid ? { service: `http://127.0.0.1:${n.apiPort}` } : {}) });
+  for (const n of net.nodes) out.set(n.nodeId, { rpc: rpcUrl(n), ...(n.apiPort ? { service: n } : {}) });
   return out;
 }
 
-export function explorerContext(session: Session): ExplorerContext {
+export function explorerContext(session: Session, deployment: DeploymentView = deploymentView(session)): ExplorerContext {
   if (!session.stores.opts.readOnly) throw new Error("the explorer reads only: open its session with readOnly");
   return {
     session,
     watch: new ChainWatch(session.conn, session.manifest, session.contracts),
-    deployment: deploymentView(session),
-    endpoints: endpointsOf(session),
+    deployment,
+    endpoints: () => endpointsOf(session),
     coordinates: loadCityCoordinates(loadSeeds().cities),
   };
 }
@@ -95,13 +42,45 @@ export interface RunningExplorer {
   close(): Promise<void>;
 }
 
-/** Serves the explorer over a read-only session on 127.0.0.1:`port` (0: any free port). */
-export async function startExplorer(session: Session, opts: { port: number; webRoot?: string }): Promise<RunningExplorer> {
+/**
+ * Serves the explorer over a read-only session on 127.0.0.1:`port` (0: any free port). The page can switch it
+ * to another deployment of the same chain (listed from `deploymentsDir`, default deployments/): a read-only
+ * session of its own, kept until the explorer closes (`session` stays the caller's to close).
+ */
+export async function startExplorer(session: Session, opts: { port: number; webRoot?: string; deploymentsDir?: string }): Promise<RunningExplorer> {
   const ctx = explorerContext(session);
   await ctx.watch.refresh();
-  const app = buildExplorer(ctx, { webRoot: opts.webRoot, deployments: otherDeployments(ctx.deployment.key) });
+  const dir = opts.deploymentsDir ?? deploymentsDir();
+  const opened = new Map<string, Promise<ExplorerContext>>([[ctx.deployment.key, Promise.resolve(ctx)]]);
+  const app = buildExplorer(ctx, {
+    webRoot: opts.webRoot,
+    deployments: async () => [ctx.deployment, ...(await listDeployments(session, dir)).map((c) => c.view)],
+    open: async (key) => {
+      let p = opened.get(key);
+      if (!p) {
+        const choice = (await listDeployments(session, dir)).find((c) => c.view.key === key);
+        if (!choice) throw new DeploymentError(`deployment ${key}: not among the deployments in ${dir}`);
+        p = openDeployment(session, choice).then((s) => explorerContext(s, deploymentView(s, choice.view.key, choice.view.archived)));
+        opened.set(key, p);
+        p.catch(() => opened.delete(key));
+      }
+      const next = await p;
+      await next.watch.refresh();
+      return next;
+    },
+  });
   await app.listen({ host: EXPLORER_HOST, port: opts.port });
   const addr = app.server.address();
   const port = typeof addr === "object" && addr ? addr.port : opts.port;
-  return { url: `http://${EXPLORER_HOST}:${port}`, app, close: () => app.close() };
+  return {
+    url: `http://${EXPLORER_HOST}:${port}`,
+    app,
+    close: async () => {
+      await app.close();
+      for (const p of opened.values()) {
+        const c = await p.catch(() => undefined);
+        if (c && c.session !== session) c.session.close();
+      }
+    },
+  };
 }

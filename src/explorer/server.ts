@@ -3,7 +3,8 @@
  * unknown fields refused; errors `{ error, message, field? }`) and the built web app (explorer/dist/). It
  * reads the chain, the node stores (opened read-only) and the node services' public routes; it never writes.
  *
- *   GET  /api/deployments           the deployment shown (and others of this chain)
+ *   GET  /api/deployments           the deployment shown, the others of this chain (current and archived), other networks'
+ *   POST /api/deployments/open      { key }: switch to another deployment of this chain (read-only, no restart)
  *   GET  /api/consortium            cities with their nodes (status, head, log, last commitment, health), institutions
  *   GET  /api/counters              live counters of the chain's events and the nodes' logs
  *   GET  /api/institutions          institutions (kind, sponsor), optionally of one kind or sponsor
@@ -16,7 +17,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { fieldOf } from "../service/app.js";
-import type { DeploymentsResponse, InstitutionView } from "./api.js";
+import type { DeploymentsResponse, DeploymentView, InstitutionView } from "./api.js";
 import { Charts } from "./charts.js";
 import { consortium, type ExplorerContext } from "./consortium.js";
 import { prove, RowNotFound } from "./prove.js";
@@ -46,16 +47,21 @@ const subjectQuery = {
 export interface ExplorerServerOptions {
   /** The built web app (explorer/dist); without it only the API is served. */
   webRoot?: string;
-  /** Other deployments of this chain to list (the one shown is `ctx.deployment`). */
-  deployments?: DeploymentsResponse["deployments"];
+  /** The deployments to list (the one shown is `ctx.deployment`, listed first whatever this says). */
+  deployments?: () => Promise<DeploymentView[]>;
+  /** The context of another deployment, by its key (`POST /api/deployments/open`); without it the explorer stays on `ctx`. */
+  open?: (key: string) => Promise<ExplorerContext>;
 }
 
-export function buildExplorer(ctx: ExplorerContext, opts: ExplorerServerOptions = {}): FastifyInstance {
+export function buildExplorer(initial: ExplorerContext, opts: ExplorerServerOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   });
-  const charts = new Charts(ctx);
+  // the deployment shown: every route reads these at its call, so a switch takes effect for the next request
+  let ctx = initial;
+  const chartsOf = new Map<ExplorerContext, Charts>([[ctx, new Charts(ctx)]]);
+  let charts = chartsOf.get(ctx)!;
 
   app.setErrorHandler((err: FastifyError & { validationContext?: string; validation?: Parameters<typeof fieldOf>[1][] }, _req, reply) => {
     if (err.validation && err.validation.length > 0) {
@@ -68,10 +74,27 @@ export function buildExplorer(ctx: ExplorerContext, opts: ExplorerServerOptions 
     return reply.code(status).send({ error: status === 502 ? "chain-error" : "bad-request", message: err.message.split("\n")[0] });
   });
 
-  app.get("/api/deployments", async (): Promise<DeploymentsResponse> => ({
+  const deployments = async (): Promise<DeploymentsResponse> => ({
     current: ctx.deployment.key,
-    deployments: [ctx.deployment, ...(opts.deployments ?? []).filter((d) => d.key !== ctx.deployment.key)],
-  }));
+    deployments: [ctx.deployment, ...((await opts.deployments?.()) ?? []).filter((d) => d.key !== ctx.deployment.key)],
+  });
+  app.get("/api/deployments", deployments);
+
+  app.post(
+    "/api/deployments/open",
+    { schema: { body: { type: "object", additionalProperties: false, required: ["key"], properties: { key: { type: "string", minLength: 1, maxLength: 160 } } } } },
+    async (req): Promise<DeploymentsResponse> => {
+      const { key } = req.body as { key: string };
+      if (key !== ctx.deployment.key) {
+        if (!opts.open) throw Object.assign(new Error(`deployment ${key}: this explorer shows ${ctx.deployment.key} only`), { statusCode: 400 });
+        const next = await opts.open(key);
+        if (!chartsOf.has(next)) chartsOf.set(next, new Charts(next));
+        ctx = next;
+        charts = chartsOf.get(next)!;
+      }
+      return deployments();
+    },
+  );
 
   app.get("/api/consortium", async () => consortium(ctx));
 
