@@ -7,6 +7,7 @@ import { isInProcess } from "../src/chain/connection.js";
 import { deployConsortium } from "../src/chain/deploy.js";
 import { consortiumTable } from "../src/cli/consortium.js";
 import { runCli } from "../src/cli/run.js";
+import { runningServiceNames } from "../src/service/remote.js";
 
 interface Args {
   institutions: number;
@@ -18,6 +19,12 @@ interface Args {
 export default async function deploy(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     const conn = await hre.network.create();
+    // --fresh archives the node stores: not from under the node services that have them open
+    const services = args.fresh ? runningServiceNames(conn.networkName) : [];
+    if (services.length > 0)
+      throw new Error(
+        `--fresh would archive the node stores of the running node services (${services.join(", ")}): run \`npm run network -- down\` and \`npm run network -- up --skip-services\` first (the data is kept), then deploy --fresh`,
+      );
     // the in-process chain is gone when the command ends: its manifest is not kept (nor one of an earlier run read)
     const scratch = isInProcess(conn) ? mkdtempSync(join(tmpdir(), "yrd-in-process-")) : undefined;
     try {

@@ -41,7 +41,8 @@ export default async function query(args: Args, hre: HardhatRuntimeEnvironment):
       `query ${r.result.queryId}: institution ${args.institution} (sponsor ${node(session.manifest.institutions[args.institution - 1].sponsorNodeId).id}) → served by ${node(r.result.servingNode).id}; outcome ${r.result.outcome === 1 ? "fulfilled" : "denied (the node holds no record)"}`,
     );
     const committed = r.via ? (r.via.logCommitted ? "committed" : "committed on the service's next trigger") : `committed at size ${r.commitment?.size ?? "(not yet)"}`;
-    console.log(`request tx ${r.result.requestTx}\nanswer tx  ${r.result.answerTx}\nlog entry ${node(r.result.servingNode).id}#${r.result.logSequence}, ${committed}`);
+    const entry = r.result.logSequence >= 0 ? `${node(r.result.servingNode).id}#${r.result.logSequence}, ${committed}` : `in ${node(r.result.servingNode).id}'s log (its sequence not reported yet by the service)`;
+    console.log(`request tx ${r.result.requestTx}\nanswer tx  ${r.result.answerTx}\nlog entry ${entry}`);
     if (r.checks.length > 0)
       console.log(
         "\n" +

@@ -226,7 +226,7 @@ describe("audit explorer over a bulk replay (API)", function () {
     const batchProof = await api<ProveResponse>("/api/prove", { node: "sh-1", key: batch.key });
     // a replayed batch keeps leaf hashes only: its root is rebuilt from the store
     expect(batchProof.checks[0]).to.include({ ok: true });
-    expect(batchProof.checks[0].subject).to.match(/^batch \d+ of node 1$/);
+    expect(batchProof.checks[0].subject).to.match(/^batch \d+ of node sh-1 \(1\)$/);
   });
 
   it("refuses bad input by name", async () => {

@@ -100,7 +100,7 @@ describe("commands mixed on one hardhat node", function () {
     const verification = JSON.parse(audit.stdout).verification;
     expect(verification.failed, JSON.stringify(verification.findings.filter((f: { ok: boolean }) => !f.ok))).to.equal(0);
     const subjects: string[] = verification.findings.map((f: { subject: string }) => f.subject);
-    expect(subjects).to.include("query log of node 23");
+    expect(subjects).to.include("query log of node hf-1 (23)");
     expect(subjects.filter((s) => s.startsWith("log entry 23#"))).to.have.length(2); // both live queries, whole
     expect(subjects.filter((s) => s.startsWith("replayed query"))).to.have.length(6);
 
@@ -190,7 +190,7 @@ describe("commands mixed on one hardhat node", function () {
     db.close();
     const bad = await hh("audit", "--verify", "--data-dir", tampered);
     expect(bad.code, bad.stderr).to.equal(2);
-    expect(bad.stdout).to.match(/query log of node 1\s+log-shorter-than-commitment/);
+    expect(bad.stdout).to.match(/query log of node sh-1 \(1\)\s+log-shorter-than-commitment/);
   });
 
   it("a store of another chain is refused; a stale, corrupt or unreachable network is one clear line", async () => {

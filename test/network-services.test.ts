@@ -111,7 +111,7 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     expect((await checkReports(c, served!.reports, served!.reportDigests)).map((x) => x.result)).to.deep.equal(["valid", "valid"]);
 
     // 4. the audit against a third validator (Hefei's) proves every item: the records, the query, sh-1's log
-    let findings: { subject: string; ok: boolean }[] = [];
+    let findings: { subject: string; ok: boolean }[];
     for (let attempt = 0; ; attempt++) {
       const audit = await hh(["--network", "yrd", "audit", "--enterprise", enterprise, "--verify", "--format", "json", "--data-dir", data], { YRD_RPC_NODE: "hf-1" });
       expect(audit.code, audit.stderr.slice(-2000) + audit.stdout.slice(-2000)).to.be.oneOf([0, 2]);
@@ -214,10 +214,14 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     expect(query.code, query.stdout.slice(-2000) + query.stderr.slice(-2000)).to.equal(0);
     expect(query.stdout).to.match(/through the node services: relayed by sh-1, served by hf-1 by itself/);
     expect(query.stdout).to.match(/outcome fulfilled/);
+    expect(query.stdout).to.match(/log entry hf-1#\d+, committed/);
     expect(query.stdout.match(/\bvalid\b/g) ?? []).to.have.length.greaterThanOrEqual(3);
 
     const replay = await hh(["--network", "yrd", "replay", "--scale", "0.0001", "--data-dir", data]);
     expect(replay.code).to.not.equal(0);
     expect(replay.stderr + replay.stdout).to.match(/node services of the network are running \(sh-1, nj-1, hz-1, hf-1\)/);
+    const fresh = await hh(["--network", "yrd", "deploy", "--fresh", "--data-dir", data]);
+    expect(fresh.code).to.not.equal(0);
+    expect(fresh.stderr + fresh.stdout).to.match(/--fresh would archive the node stores of the running node services \(sh-1, nj-1, hz-1, hf-1\)/);
   });
 });

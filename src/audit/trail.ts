@@ -75,6 +75,12 @@ export function bytes18ToUscc(b: string): string {
 }
 
 /** Resolves a `--node` value (id number or text id) to the node id, or throws naming the valid ids. */
+/** How the audit names a node: its text id and registry id ("hf-1 (23)"), or the bare id when unknown. */
+export function nodeLabel(manifest: Pick<Manifest, "nodes">, nodeId: number): string {
+  const id = manifest.nodes.find((n) => n.nodeId === nodeId)?.id;
+  return id ? `${id} (${nodeId})` : String(nodeId);
+}
+
 export function resolveNode(manifest: Manifest, node: number | string): number {
   const byText = manifest.nodes.find((n) => n.id === String(node));
   if (byText) return byText.nodeId;
@@ -97,7 +103,7 @@ export function checkTrailFilter(f: TrailFilter, cities: readonly City[], manife
       validateUscc(f.enterprise);
       homeCityOf(f.enterprise, cities);
     } catch (e) {
-      throw new Error(`--enterprise ${f.enterprise}: ${(e as Error).message}${(e as { rule?: string }).rule === "city" ? ": nothing of it can be on this chain" : ""}`);
+      throw new Error(`--enterprise ${f.enterprise}: ${(e as Error).message}${(e as { rule?: string }).rule === "city" ? ": nothing of it can be on this chain" : ""}`, { cause: e });
     }
   }
   if (f.city !== undefined) {
@@ -116,7 +122,7 @@ export function checkTrailFilter(f: TrailFilter, cities: readonly City[], manife
     try {
       node = resolveNode(manifest, node);
     } catch (e) {
-      throw new Error(`--node ${f.node}: ${(e as Error).message}`);
+      throw new Error(`--node ${f.node}: ${(e as Error).message}`, { cause: e });
     }
   }
   if (f.from !== undefined && f.to !== undefined && f.from > f.to)
@@ -320,7 +326,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
     await push(e, "log-commit", {
       nodes: [node],
       cities: cityOf([node]),
-      detail: `query log of node ${node}: size ${e.args.previousSize} → ${e.args.size}, root ${String(e.args.root).slice(0, 10)}…`,
+      detail: `query log of node ${nodeLabel(manifest, node)}: size ${e.args.previousSize} → ${e.args.size}, root ${String(e.args.root).slice(0, 10)}…`,
       data: { index: Number(e.args.index), size: Number(e.args.size), root: e.args.root },
     });
   }

@@ -15,7 +15,7 @@ import { StandardTree } from "../merkle/standard.js";
 import { decodeLogEntry, logEntryLeafHash, reportsDigest } from "../query/log-entry.js";
 import type { StoredRecord } from "../store/nodeStore.js";
 import type { NodeStores } from "../store/stores.js";
-import { bytes18ToUscc, type TrailFilter, type TrailRow, matches, usccToBytes18 } from "./trail.js";
+import { bytes18ToUscc, nodeLabel, type TrailFilter, type TrailRow, matches, usccToBytes18 } from "./trail.js";
 
 export interface Finding {
   /** What was checked, e.g. "record 913201…/basic-info/v2" or "log sh-1#17". */
@@ -186,7 +186,7 @@ export async function verifyTrail(
   for (const r of choose(rows.filter((x) => x.kind === "batch"), opts)) {
     const nodeId = r.nodes[0];
     const batchId = r.data.batchId as number;
-    const subject = `batch ${batchId} of node ${nodeId}`;
+    const subject = `batch ${batchId} of node ${nodeLabel(manifest, nodeId)}`;
     if (!stores.existing().includes(nodeId)) {
       findings.push({ subject, ok: false, failure: "store-missing", detail: `no store of node ${nodeId} at ${stores.path(nodeId)}` });
       continue;
@@ -227,13 +227,13 @@ export async function verifyTrail(
     const latest = await c.queryLog.latestCommitment(nodeId);
     const committed = Number(latest.size);
     if (committed > log.size) {
-      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-shorter-than-commitment", detail: `the chain's latest commitment covers ${committed} entries, the store has ${log.size}` });
+      findings.push({ subject: `query log of node ${nodeLabel(manifest, nodeId)}`, ok: false, failure: "log-shorter-than-commitment", detail: `the chain's latest commitment covers ${committed} entries, the store has ${log.size}` });
       continue;
     }
     const logEvidence = opts.evidence ? { evidence: { kind: "log" as const, nodeId, size: log.size, committed, ...(committed > 0 ? { committedRoot: latest.root } : {}) } } : {};
     if (committed > 0 && hexlify(log.root(committed)) !== latest.root)
-      findings.push({ subject: `query log of node ${nodeId}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${committed} entries do not rebuild the committed root`, ...logEvidence });
-    else if (log.size > 0) findings.push({ subject: `query log of node ${nodeId}`, ok: true, detail: `${committed} of ${log.size} entries committed`, ...logEvidence });
+      findings.push({ subject: `query log of node ${nodeLabel(manifest, nodeId)}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${committed} entries do not rebuild the committed root`, ...logEvidence });
+    else if (log.size > 0) findings.push({ subject: `query log of node ${nodeLabel(manifest, nodeId)}`, ok: true, detail: `${committed} of ${log.size} entries committed`, ...logEvidence });
     for (const e of store.allLogEntries()) {
       const decoded = decodeLogEntry(e.entry);
       const row: TrailRow = {

@@ -37,6 +37,8 @@ export interface ReplayComparison {
   /** Network seconds over in-process seconds (replay phases, deployment excluded). */
   ratio: number;
   sameRoots: boolean;
+  /** The nodes whose batch roots or query log differ between the two chains (none when the roots agree). */
+  differingNodes: { node: string; network: unknown; inProcess: unknown }[];
   records: number;
 }
 
@@ -132,10 +134,11 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
     // a replay writes as every node: the services (each its node's only writer) stop, the validators go on
     must(await hh(["network", "down"]), "network down");
     must(await hh(["network", "up", "--skip-services", "--data-dir", data]), "network up --skip-services");
-    let replays = 0;
     for (const scale of opts.scales) {
+      // on a deployment of its own, as in process: the workload's institutions (and so who asks whom) are the
+      // deployment's first ones, and `up` deployed the full 899
       log(`replay --scale ${scale} on the network …`);
-      must(await hh(["--network", "yrd", "replay", "--scale", String(scale), "--data-dir", data, "--out", out, ...(replays++ > 0 ? ["--fresh"] : [])]), `replay --scale ${scale} on the network`);
+      must(await hh(["--network", "yrd", "replay", "--scale", String(scale), "--data-dir", data, "--out", out, "--fresh"]), `replay --scale ${scale} on the network`);
       const onNet = JSON.parse(readFileSync(join(out, `replay-bulk-${scale}-yrd.json`), "utf8")) as ReplayReport;
       log(`replay --scale ${scale} in process …`);
       const local = join(dir, `in-process-${scale}`);
@@ -143,13 +146,24 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
       const secrets = join(data, `yrd-${manifest().chainId}`);
       must(await hh(["replay", "--scale", String(scale), "--data-dir", local, "--out", local, "--salt-secrets-from", secrets]), `replay --scale ${scale} in process`);
       const inProc = JSON.parse(readFileSync(join(local, `replay-bulk-${scale}-default.json`), "utf8")) as ReplayReport;
-      const c: ReplayComparison = { scale, network: side(onNet), inProcess: side(inProc), ratio: Number((phaseSeconds(onNet) / phaseSeconds(inProc)).toFixed(2)), sameRoots: onNet.rootsDigest === inProc.rootsDigest, records: onNet.counts.records };
+      const differingNodes = onNet.roots
+        .map((r, i) => ({ node: r.node, network: r, inProcess: inProc.roots[i] }))
+        .filter((d) => JSON.stringify(d.network) !== JSON.stringify(d.inProcess));
+      const c: ReplayComparison = {
+        scale,
+        network: side(onNet),
+        inProcess: side(inProc),
+        ratio: Number((phaseSeconds(onNet) / phaseSeconds(inProc)).toFixed(2)),
+        sameRoots: onNet.rootsDigest === inProc.rootsDigest,
+        differingNodes,
+        records: onNet.counts.records,
+      };
       report.replays.push(c);
       log(`scale ${scale}: network ${c.network.seconds} s, in process ${c.inProcess.seconds} s, ratio ${c.ratio}, same roots: ${c.sameRoots}`);
     }
     if (opts.liveScale > 0) {
       log(`replay --mode live --scale ${opts.liveScale} on the network …`);
-      must(await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", String(opts.liveScale), "--data-dir", data, "--out", out, ...(replays > 0 ? ["--fresh"] : [])]), "live replay on the network");
+      must(await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", String(opts.liveScale), "--data-dir", data, "--out", out, "--fresh"]), "live replay on the network");
       const r = JSON.parse(readFileSync(join(out, `replay-live-${opts.liveScale}-yrd.json`), "utf8")) as ReplayReport;
       const seconds = phaseSeconds(r);
       const transactions = r.phases.reduce((a, p) => a + p.transactions, 0);

@@ -103,9 +103,15 @@ async function queryThroughServices(
     throw new RemoteError(`query ${relayed.queryId} is served by ${relayed.servingNode}, not by ${serving.name} as expected`);
   const deadline = Date.now() + ANSWERED_WITHIN_MS;
   let served: ServedReports | undefined;
-  while (!(served = await serving.reports<ServedReports>(relayed.queryId, await signReportsChallenge(institution, m.chainId, m.contracts.QueryDesk.address, relayed.queryId)))) {
-    if (Date.now() > deadline) throw new RemoteError(`query ${relayed.queryId} was not answered by the service of ${serving.name} within ${ANSWERED_WITHIN_MS / 1000} s; it stays requested on chain`);
-    await sleep(1_000);
+  // answered on chain first; the service then records the answer (and its log entry) once it has the receipt
+  for (;;) {
+    served = await serving.reports<ServedReports>(relayed.queryId, await signReportsChallenge(institution, m.chainId, m.contracts.QueryDesk.address, relayed.queryId));
+    if (served?.log !== undefined) break;
+    if (Date.now() > deadline) {
+      if (served) break; // answered; its log entry not reported yet
+      throw new RemoteError(`query ${relayed.queryId} was not answered by the service of ${serving.name} within ${ANSWERED_WITHIN_MS / 1000} s; it stays requested on chain`);
+    }
+    await sleep(served ? 250 : 1_000);
   }
   const queryId = BigInt(relayed.queryId);
   const answered = served.status === "fulfilled" ? session.contracts.desk.filters.QueryFulfilled(queryId) : session.contracts.desk.filters.QueryDenied(queryId);
