@@ -46,7 +46,7 @@ async function compile(hre: HardhatRuntimeEnvironment): Promise<void> {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       // a lock older than the wait bound was left by a killed build: take it over
       if (Date.now() - statSync(lock).mtimeMs > 300_000) break;
-      if (Date.now() > deadline) throw new Error(`another build holds ${lock} for over 5 minutes; remove that folder if no build is running`);
+      if (Date.now() > deadline) throw new Error(`another build holds ${lock} for over 5 minutes; remove that folder if no build is running`, { cause: e });
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SEEDS_DIR, SeedError, loadSeeds } from "../src/seeds.js";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the tests reach into the seeds' JSON freely to break it
 type Mutator = (files: Record<string, any>) => void;
 
 /** Copies the seeds to a temp folder, applies `mutate` to their parsed JSON and loads them. */
@@ -12,7 +13,7 @@ function loadMutated(mutate: Mutator): ReturnType<typeof loadSeeds> {
   try {
     cpSync(SEEDS_DIR, dir, { recursive: true });
     const names = ["cities.json", "nodes.json", "volumes-2024.json", "institutions.json"];
-    const files: Record<string, any> = {};
+    const files: Parameters<Mutator>[0] = {};
     for (const n of names) files[n] = JSON.parse(readFileSync(join(dir, n), "utf8"));
     mutate(files);
     for (const n of names) writeFileSync(join(dir, n), JSON.stringify(files[n]));

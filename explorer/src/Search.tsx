@@ -232,8 +232,7 @@ export function Search({ initial }: { initial?: string }) {
 
   useEffect(() => {
     if (initial) void run(initial);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [initial]);
+  }, [initial]); // run only when the initial query changes (it is not a dependency to track)
 
   const prove = async (r: TimelineRow) => {
     if (!subject) return;

@@ -98,7 +98,7 @@ export function checkWritableFolder(dir: string, hint: string): void {
     for (const d of missing) mkdirSync(d);
     rmdirSync(mkdtempSync(join(dir, ".write-check-")));
   } catch (e) {
-    throw new Error(`the folder ${dir} cannot be created or written (${(e as Error).message}): ${hint}`);
+    throw new Error(`the folder ${dir} cannot be created or written (${(e as Error).message}): ${hint}`, { cause: e });
   }
 }
 

@@ -62,7 +62,7 @@ export async function ensureWebBuild(log: (line: string) => void = () => {}): Pr
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       if (Date.now() - statSync(lock).mtimeMs > 300_000) break; // left by a killed build
-      if (Date.now() > deadline) throw new Error(`another build holds ${lock} for over 5 minutes; remove that folder if no build is running`);
+      if (Date.now() > deadline) throw new Error(`another build holds ${lock} for over 5 minutes; remove that folder if no build is running`, { cause: e });
       await new Promise((r) => setTimeout(r, 250));
     }
   }

@@ -7,7 +7,7 @@
  * uint16 servingNode, uint8 purpose, uint8 categories, bytes32 authorizationId, uint64 time, uint8 outcome,
  * uint16 reason, bytes32 reportsDigest, uint256 liveQueryId).
  */
-import { AbiCoder, getBytes, hexlify, keccak256 } from "ethers";
+import { AbiCoder, hexlify, keccak256 } from "ethers";
 import { putBytes, putUint } from "../abi-words.js";
 import { hashLeaf } from "../merkle/rfc6962.js";
 

@@ -165,7 +165,7 @@ export function readState(dir: string): ReplayState | undefined {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as ReplayState;
   } catch (e) {
-    throw new Error(`replay state ${path} is not valid JSON (${(e as Error).message}): replay with --fresh to archive it and start anew`);
+    throw new Error(`replay state ${path} is not valid JSON (${(e as Error).message}): replay with --fresh to archive it and start anew`, { cause: e });
   }
 }
 

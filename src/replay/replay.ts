@@ -84,7 +84,6 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
     deploy: { institutions: targets.institutions },
     log,
   });
-  let completed = false;
   const phases: PhaseMetrics[] = [];
   let run: Run | undefined;
   try {
@@ -155,8 +154,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
     phases.push(await driver.records(run, popInit, targets));
     phases.push(await driver.queries(run));
     phases.push(await objectionsPhase(run));
-    completed = true;
-    return buildReport(run, targets, phases, completed);
+    return buildReport(run, targets, phases, true);
   } finally {
     session.close();
   }

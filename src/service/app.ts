@@ -124,7 +124,7 @@ export function buildApp(svc: NodeService): FastifyInstance {
     const leafHash = hexlify(node.queryLog.log.leafHash(sequence));
     const proof = node.queryLog.inclusionProof(sequence, commitment.size).map((p) => hexlify(p));
     const stored = node.store.logEntry(sequence);
-    let onChain = false;
+    let onChain: boolean;
     try {
       onChain = await c.queryLog.verifyEntry(node.nodeId, commitment.index, sequence, leafHash, proof);
     } catch {
