@@ -32,29 +32,30 @@ contract ConsentRegistry is IConsentRegistry, EIP712, ConsortiumMember {
     /// @notice Deploys the consent registry with its EIP-712 domain ("YRD Credit Chain Consent", version "1").
     /// @param registry_ the consortium registry.
     /// @param ledger_ the credit ledger, where enterprises' signers are bound.
-    constructor(IConsortiumRegistry registry_, ICreditLedger ledger_)
-        EIP712("YRD Credit Chain Consent", "1")
-        ConsortiumMember(registry_)
-    {
+    constructor(
+        IConsortiumRegistry registry_,
+        ICreditLedger ledger_
+    ) EIP712("YRD Credit Chain Consent", "1") ConsortiumMember(registry_) {
         ledger = ledger_;
     }
 
     /// @inheritdoc IConsentRegistry
     function authorizationDigest(Authorization calldata a) public view returns (bytes32) {
-        return _hashTypedDataV4(
-            keccak256(
-                abi.encode(
-                    AUTHORIZATION_TYPEHASH,
-                    a.enterprise,
-                    a.institution,
-                    uint8(a.purpose),
-                    a.categories,
-                    a.notBefore,
-                    a.notAfter,
-                    a.nonce
+        return
+            _hashTypedDataV4(
+                keccak256(
+                    abi.encode(
+                        AUTHORIZATION_TYPEHASH,
+                        a.enterprise,
+                        a.institution,
+                        uint8(a.purpose),
+                        a.categories,
+                        a.notBefore,
+                        a.notAfter,
+                        a.nonce
+                    )
                 )
-            )
-        );
+            );
     }
 
     /// @inheritdoc IConsentRegistry
@@ -63,10 +64,10 @@ contract ConsentRegistry is IConsentRegistry, EIP712, ConsortiumMember {
     }
 
     /// @inheritdoc IConsentRegistry
-    function registerAuthorization(Authorization calldata a, bytes calldata signature)
-        external
-        returns (bytes32 authorizationId)
-    {
+    function registerAuthorization(
+        Authorization calldata a,
+        bytes calldata signature
+    ) external returns (bytes32 authorizationId) {
         uint32 caller = _requireActiveInstitution();
         if (caller != a.institution) revert NotAuthorizedInstitution(caller, a.institution);
         if (a.purpose == Purpose.None) revert InvalidPurpose(a.purpose);
@@ -92,7 +93,14 @@ contract ConsentRegistry is IConsentRegistry, EIP712, ConsortiumMember {
             signer: signer
         });
         emit AuthorizationRegistered(
-            authorizationId, a.enterprise, a.institution, a.purpose, a.categories, a.notBefore, a.notAfter, a.nonce
+            authorizationId,
+            a.enterprise,
+            a.institution,
+            a.purpose,
+            a.categories,
+            a.notBefore,
+            a.notAfter,
+            a.nonce
         );
     }
 

@@ -81,11 +81,11 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /// @inheritdoc IConsortiumRegistry
-    function genesisAddNode(uint32 city, address operator, bytes32 metadataDigest)
-        external
-        onlyGenesis
-        returns (uint16 nodeId)
-    {
+    function genesisAddNode(
+        uint32 city,
+        address operator,
+        bytes32 metadataDigest
+    ) external onlyGenesis returns (uint16 nodeId) {
         if (!isCity[city]) revert UnknownCity(city);
         return _addNode(city, operator, metadataDigest);
     }
@@ -114,11 +114,14 @@ contract ConsortiumRegistry is IConsortiumRegistry {
     }
 
     /// @inheritdoc IConsortiumRegistry
-    function propose(ProposalKind kind, uint16 nodeId, uint32 city, address operator, bytes32 metadataDigest)
-        external
-        returns (uint256 proposalId)
-    {
-        (uint16 proposer,) = requireActiveNode(msg.sender);
+    function propose(
+        ProposalKind kind,
+        uint16 nodeId,
+        uint32 city,
+        address operator,
+        bytes32 metadataDigest
+    ) external returns (uint256 proposalId) {
+        (uint16 proposer, ) = requireActiveNode(msg.sender);
         bool admission = kind == ProposalKind.AdmitNode;
         if (admission) {
             _checkCityCode(city);
@@ -154,7 +157,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @inheritdoc IConsortiumRegistry
     function vote(uint256 proposalId) external {
-        (uint16 voter,) = requireActiveNode(msg.sender);
+        (uint16 voter, ) = requireActiveNode(msg.sender);
         _vote(proposalId, voter);
     }
 
@@ -185,13 +188,13 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @inheritdoc IConsortiumRegistry
     function registerInstitution(InstitutionRequest calldata request) external returns (uint32 institutionId) {
-        (uint16 sponsor,) = requireActiveNode(msg.sender);
+        (uint16 sponsor, ) = requireActiveNode(msg.sender);
         return _registerInstitution(sponsor, request);
     }
 
     /// @inheritdoc IConsortiumRegistry
     function multiRegisterInstitutions(InstitutionRequest[] calldata requests) external returns (uint32 firstId) {
-        (uint16 sponsor,) = requireActiveNode(msg.sender);
+        (uint16 sponsor, ) = requireActiveNode(msg.sender);
         firstId = institutionCount + 1;
         for (uint256 i = 0; i < requests.length; ++i) {
             _registerInstitution(sponsor, requests[i]);
@@ -200,7 +203,7 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     /// @inheritdoc IConsortiumRegistry
     function setInstitutionStatus(uint32 institutionId, InstitutionStatus status) external {
-        (uint16 caller,) = requireActiveNode(msg.sender);
+        (uint16 caller, ) = requireActiveNode(msg.sender);
         Institution storage inst = _institutions[institutionId];
         if (inst.status == InstitutionStatus.None) revert UnknownInstitution(institutionId);
         if (inst.sponsor != caller) revert NotSponsor(institutionId, inst.sponsor, caller);
@@ -313,18 +316,23 @@ contract ConsortiumRegistry is IConsortiumRegistry {
         _checkNewAccount(operator);
         if (nodeCount == type(uint16).max) revert TooManyNodes();
         nodeId = ++nodeCount;
-        _nodes[nodeId] =
-            Node({city: city, operator: operator, status: NodeStatus.Active, frozen: false, metadataDigest: metadataDigest});
+        _nodes[nodeId] = Node({
+            city: city,
+            operator: operator,
+            status: NodeStatus.Active,
+            frozen: false,
+            metadataDigest: metadataDigest
+        });
         nodeIdOf[operator] = nodeId;
         ++votingNodeCount;
         emit NodeRegistered(nodeId, city, operator, metadataDigest);
         emit NodeStatusChanged(nodeId, NodeStatus.Active);
     }
 
-    function _registerInstitution(uint16 sponsor, InstitutionRequest calldata request)
-        private
-        returns (uint32 institutionId)
-    {
+    function _registerInstitution(
+        uint16 sponsor,
+        InstitutionRequest calldata request
+    ) private returns (uint32 institutionId) {
         _checkNewAccount(request.signer);
         uint256 reservedBy = admissionReservation(request.signer);
         if (reservedBy != 0) revert AccountReservedForAdmission(request.signer, reservedBy);
@@ -356,9 +364,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
 
     function _checkTarget(ProposalKind kind, uint16 nodeId) private view {
         NodeStatus status = _nodes[nodeId].status;
-        bool ok = (kind == ProposalKind.SuspendNode && status == NodeStatus.Active)
-            || (kind == ProposalKind.ReinstateNode && status == NodeStatus.Suspended)
-            || (kind == ProposalKind.RemoveNode && (status == NodeStatus.Active || status == NodeStatus.Suspended));
+        bool ok =
+            (kind == ProposalKind.SuspendNode && status == NodeStatus.Active) ||
+                (kind == ProposalKind.ReinstateNode && status == NodeStatus.Suspended) ||
+                (kind == ProposalKind.RemoveNode && (status == NodeStatus.Active || status == NodeStatus.Suspended));
         if (!ok) revert InvalidProposalTarget(kind, nodeId, status);
     }
 
@@ -390,9 +399,10 @@ contract ConsortiumRegistry is IConsortiumRegistry {
             _checkTarget(p.kind, nodeId);
             Node storage n = _nodes[nodeId];
             bool wasVoting = _isVoting(n);
-            NodeStatus next = p.kind == ProposalKind.SuspendNode
-                ? NodeStatus.Suspended
-                : (p.kind == ProposalKind.ReinstateNode ? NodeStatus.Active : NodeStatus.Removed);
+            NodeStatus next =
+                p.kind == ProposalKind.SuspendNode
+                    ? NodeStatus.Suspended
+                    : (p.kind == ProposalKind.ReinstateNode ? NodeStatus.Active : NodeStatus.Removed);
             n.status = next;
             _updateVoting(wasVoting, _isVoting(n));
             if (next == NodeStatus.Removed) delete nodeIdOf[n.operator];

@@ -164,10 +164,12 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     /// @dev Only the enterprise (the information subject) files here; institutions go through
     /// `fileReportObjection`. The enterprise is checked first: an objection no node can answer (on an invalid code
     /// or an enterprise of a city outside the consortium) would become a permanent overdue mark.
-    function fileObjection(bytes18 enterprise, Category category, uint32 version, bytes32 reasonDigest)
-        external
-        returns (uint256 objectionId)
-    {
+    function fileObjection(
+        bytes18 enterprise,
+        Category category,
+        uint32 version,
+        bytes32 reasonDigest
+    ) external returns (uint256 objectionId) {
         _homeCity(enterprise);
         if (msg.sender != enterpriseSigner[enterprise]) revert ObjectionNotByEnterprise(msg.sender, enterprise);
         return _fileObjection(enterprise, category, version, reasonDigest);
@@ -182,8 +184,9 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
         if (q.status != IQueryDesk.QueryStatus.Fulfilled) revert QueryNotFulfilled(r.queryId, q.status);
         if (q.institution != institutionId) revert NotQueryRequester(r.queryId, q.institution, institutionId);
         if (keccak256(abi.encode(r.reportDigests)) != q.reportsDigest) revert ReportsMismatch(r.queryId);
-        bytes32 reportDigest =
-            keccak256(abi.encode(r.queryId, q.enterprise, uint8(r.category), r.version, r.recordDigest));
+        bytes32 reportDigest = keccak256(
+            abi.encode(r.queryId, q.enterprise, uint8(r.category), r.version, r.recordDigest)
+        );
         if (r.reportIndex >= r.reportDigests.length || r.reportDigests[r.reportIndex] != reportDigest) {
             revert ReportNotInQuery(r.queryId, r.reportIndex);
         }
@@ -197,14 +200,17 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
 
     /// @dev Records an objection on (enterprise, category, version) filed by the caller, whose right to object
     /// and the enterprise's home city the callers have checked.
-    function _fileObjection(bytes18 enterprise, Category category, uint32 version, bytes32 reasonDigest)
-        private
-        returns (uint256 objectionId)
-    {
+    function _fileObjection(
+        bytes18 enterprise,
+        Category category,
+        uint32 version,
+        bytes32 reasonDigest
+    ) private returns (uint256 objectionId) {
         _checkCategory(category);
         uint256 key = _key(enterprise, category);
         uint32 current = _effectiveVersion(key);
-        if (version == NO_VERSION || version > current) revert UnknownRecordVersion(enterprise, category, version, current);
+        if (version == NO_VERSION || version > current)
+            revert UnknownRecordVersion(enterprise, category, version, current);
         objectionId = ++objectionCount;
         uint64 deadline = uint64(block.timestamp) + objectionWindow;
         _objections[objectionId] = Objection({
@@ -290,22 +296,23 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
     }
 
     /// @inheritdoc ICreditLedger
-    function attestationStatus(bytes18 enterprise, Category category, uint32 version, bytes32 digest)
-        external
-        view
-        returns (RecordStatus)
-    {
+    function attestationStatus(
+        bytes18 enterprise,
+        Category category,
+        uint32 version,
+        bytes32 digest
+    ) external view returns (RecordStatus) {
         uint256 key = _key(enterprise, category);
         if (digest == bytes32(0) || _liveDigest[key][version] != digest) return RecordStatus.NotAnchored;
         return _lifecycleStatus(key, version);
     }
 
     /// @inheritdoc ICreditLedger
-    function verifyRecord(uint256 batchId, RecordLeaf calldata leaf, bytes32[] calldata proof)
-        external
-        view
-        returns (RecordStatus)
-    {
+    function verifyRecord(
+        uint256 batchId,
+        RecordLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) external view returns (RecordStatus) {
         if (batchId == 0 || batchId > batchCount) revert UnknownBatch(batchId);
         if (proof.length > MAX_PROOF_LENGTH) revert ProofTooLong(proof.length);
         // the same codes as the live path (`attest` validates them): a batch is checked off chain only, so a leaf
@@ -367,10 +374,12 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
 
     /// @dev Raises the declared version of (enterprise, category) to `version`, which must exceed the current one
     /// by at most `MAX_VERSION_STEP` (the current one counts as 1 when none was declared).
-    function _declareVersion(bytes18 enterprise, Category category, uint32 version, uint32 city)
-        private
-        returns (uint256 key, uint32 previous)
-    {
+    function _declareVersion(
+        bytes18 enterprise,
+        Category category,
+        uint32 version,
+        uint32 city
+    ) private returns (uint256 key, uint32 previous) {
         _checkCategory(category);
         _requireHomeCity(enterprise, city);
         key = _key(enterprise, category);
@@ -384,7 +393,7 @@ contract CreditLedger is ICreditLedger, ConsortiumMember {
 
     function _attest(AttestationRequest calldata r, uint16 nodeId, uint32 city) private {
         if (r.digest == bytes32(0)) revert ZeroDigest();
-        (uint256 key,) = _declareVersion(r.enterprise, r.category, r.version, city);
+        (uint256 key, ) = _declareVersion(r.enterprise, r.category, r.version, city);
         _liveDigest[key][r.version] = r.digest;
         emit Attested(r.enterprise, r.category, r.version, r.digest, nodeId);
     }

@@ -33,9 +33,11 @@ contract QueryDesk is IQueryDesk, ConsortiumMember {
     /// @dev Binds itself to the consent registry's credit ledger (`ICreditLedger.bindQueryDesk`), which accepts
     /// it once and only in a transaction sent by the ledger's deployer: the ledger then knows which queries were
     /// fulfilled, the only ground on which an institution may object to a record. Needs no extra deployment step.
-    constructor(IConsortiumRegistry registry_, IConsentRegistry consents_, uint64 serviceWindow_)
-        ConsortiumMember(registry_)
-    {
+    constructor(
+        IConsortiumRegistry registry_,
+        IConsentRegistry consents_,
+        uint64 serviceWindow_
+    ) ConsortiumMember(registry_) {
         if (serviceWindow_ == 0) revert ZeroServiceWindow();
         consents = consents_;
         serviceWindow = serviceWindow_;
@@ -68,7 +70,15 @@ contract QueryDesk is IQueryDesk, ConsortiumMember {
         });
         bool crossCity = registry.node(requesterNode).city != servingCity;
         emit QueryRequested(
-            queryId, r.enterprise, institutionId, requesterNode, servingCity, r.categories, r.purpose, r.authorizationId, crossCity
+            queryId,
+            r.enterprise,
+            institutionId,
+            requesterNode,
+            servingCity,
+            r.categories,
+            r.purpose,
+            r.authorizationId,
+            crossCity
         );
     }
 

@@ -20,8 +20,12 @@ contract QueryLog is IQueryLog, ConsortiumMember {
     constructor(IConsortiumRegistry registry_) ConsortiumMember(registry_) {}
 
     /// @inheritdoc IQueryLog
-    function commitLog(uint64 size, bytes32 root, bytes32[] calldata consistencyProof) external returns (uint256 index) {
-        (uint16 nodeId,) = _requireActiveNode();
+    function commitLog(
+        uint64 size,
+        bytes32 root,
+        bytes32[] calldata consistencyProof
+    ) external returns (uint256 index) {
+        (uint16 nodeId, ) = _requireActiveNode();
         Commitment[] storage list = _commitments[nodeId];
         if (size == 0) revert EmptyLog();
         uint64 previousSize = 0;
@@ -38,11 +42,13 @@ contract QueryLog is IQueryLog, ConsortiumMember {
     }
 
     /// @inheritdoc IQueryLog
-    function verifyEntry(uint16 nodeId, uint256 index, uint64 leafIndex, bytes32 leafHash, bytes32[] calldata proof)
-        external
-        view
-        returns (bool)
-    {
+    function verifyEntry(
+        uint16 nodeId,
+        uint256 index,
+        uint64 leafIndex,
+        bytes32 leafHash,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
         Commitment storage c = _commitment(nodeId, index);
         RFC6962.verifyInclusion(leafIndex, c.size, leafHash, proof, c.root);
         return true;

@@ -26,7 +26,13 @@ export default async function attest(args: Args, hre: HardhatRuntimeEnvironment)
     const records = readRecordFile(args.file); // every record validated before anything is sent
     const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir) });
     try {
-      const items = records.map((r) => ({ enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r), signer: "signer" in r ? r.signer : undefined }));
+      const items = records.map((r) => ({
+        enterprise: r.enterprise,
+        category: r.category,
+        encoding: encodeRecord(r),
+        recordJson: recordToJson(r),
+        signer: "signer" in r ? r.signer : undefined,
+      }));
       const nodeId = args.node ? resolveNode(session.manifest, args.node) : undefined;
       // on the multi-node network, a node whose service runs gets its records through that service
       const services = runningServices(session);
@@ -46,15 +52,27 @@ export default async function attest(args: Args, hre: HardhatRuntimeEnvironment)
       });
       for (const [id, s] of session.settled)
         if (s.found + s.resent + s.failed > 0)
-          console.error(`node ${session.nodeName(id)}: settled ${s.found + s.resent + s.failed} chain write(s) an earlier run left unfinished (${s.found} found on chain, ${s.resent} sent again, ${s.failed} refused)`);
+          console.error(
+            `node ${session.nodeName(id)}: settled ${s.found + s.resent + s.failed} chain write(s) an earlier run left unfinished (${s.found} found on chain, ${s.resent} sent again, ${s.failed} refused)`,
+          );
       console.log(
         formatTable(
           ["enterprise", "category", "version", "node", "mode", "batch", "tx"],
-          done.map((r) => [r.enterprise, CATEGORY_SLUGS[r.category as 1 | 2 | 3], r.version, session.nodeName(r.nodeId), r.unchanged ? `${r.mode} (unchanged)` : r.mode, r.batchId ?? "", r.txHash]),
+          done.map((r) => [
+            r.enterprise,
+            CATEGORY_SLUGS[r.category as 1 | 2 | 3],
+            r.version,
+            session.nodeName(r.nodeId),
+            r.unchanged ? `${r.mode} (unchanged)` : r.mode,
+            r.batchId ?? "",
+            r.txHash,
+          ]),
         ),
       );
       const unchanged = done.filter((r) => r.unchanged).length;
-      console.log(`\n${done.length - unchanged} record(s) attested${unchanged ? `, ${unchanged} unchanged (already attested with this content)` : ""}; proof files in ${args.out}/`);
+      console.log(
+        `\n${done.length - unchanged} record(s) attested${unchanged ? `, ${unchanged} unchanged (already attested with this content)` : ""}; proof files in ${args.out}/`,
+      );
     } finally {
       session.close();
     }

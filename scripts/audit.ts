@@ -48,23 +48,26 @@ export default async function audit(args: Args, hre: HardhatRuntimeEnvironment):
     // the audit only reads: stores are opened read-only, nothing is created or settled
     const session = await openSession(hre, { dataDir: dataDirOption(args.dataDir), readOnly: true });
     try {
-    const ctx = { conn: session.conn, manifest: session.manifest, contracts: session.contracts, stores: session.stores };
-    const filter = checkTrailFilter(given, cities, ctx.manifest); // the institution and the node against the deployment
-    const rows = await collectTrail(ctx.conn, ctx.manifest, ctx.contracts, filter);
-    const trees = new LogTrees(); // each node's log tree, built once for both checks below
-    let findings = args.verify
-      ? await verifyTrail(ctx.contracts, ctx.manifest, ctx.stores, rows, filter, {
-          sample: args.sample > 0 ? args.sample : undefined,
-          pick: samplePicker(args.seed ?? DEFAULT_SEED),
-          trees,
-        })
-      : undefined;
-    // after a replay, the sample also proves replayed records and queries, regenerated from the replay's seed
-    const replayed = replayStateIn(ctx.stores);
-    if (findings && replayed && args.sample > 0)
-      findings = [...findings, ...(await proveReplaySample(ctx.contracts, ctx.manifest, ctx.stores, replayed, args.sample, args.seed ?? DEFAULT_SEED, trees))];
-    console.log(renderAudit(rows, findings, format));
-    if (findings?.some((f) => !f.ok)) process.exitCode = 2;
+      const ctx = { conn: session.conn, manifest: session.manifest, contracts: session.contracts, stores: session.stores };
+      const filter = checkTrailFilter(given, cities, ctx.manifest); // the institution and the node against the deployment
+      const rows = await collectTrail(ctx.conn, ctx.manifest, ctx.contracts, filter);
+      const trees = new LogTrees(); // each node's log tree, built once for both checks below
+      let findings = args.verify
+        ? await verifyTrail(ctx.contracts, ctx.manifest, ctx.stores, rows, filter, {
+            sample: args.sample > 0 ? args.sample : undefined,
+            pick: samplePicker(args.seed ?? DEFAULT_SEED),
+            trees,
+          })
+        : undefined;
+      // after a replay, the sample also proves replayed records and queries, regenerated from the replay's seed
+      const replayed = replayStateIn(ctx.stores);
+      if (findings && replayed && args.sample > 0)
+        findings = [
+          ...findings,
+          ...(await proveReplaySample(ctx.contracts, ctx.manifest, ctx.stores, replayed, args.sample, args.seed ?? DEFAULT_SEED, trees)),
+        ];
+      console.log(renderAudit(rows, findings, format));
+      if (findings?.some((f) => !f.ok)) process.exitCode = 2;
     } finally {
       session.close();
     }

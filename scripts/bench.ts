@@ -15,7 +15,9 @@ import type { ReplayReport } from "../src/replay/replay.js";
 function replayInChild(scale: string, mode: string, out: string): ReplayReport {
   const dataDir = mkdtempSync(join(tmpdir(), "yrd-bench-replay-"));
   try {
-    const r = spawnSync(process.execPath, [process.argv[1], "replay", "--scale", scale, "--mode", mode, "--data-dir", dataDir, "--out", out], { stdio: ["ignore", "ignore", "inherit"] });
+    const r = spawnSync(process.execPath, [process.argv[1], "replay", "--scale", scale, "--mode", mode, "--data-dir", dataDir, "--out", out], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
     if (r.status !== 0) throw new Error(`replay --scale ${scale} --mode ${mode} failed with exit code ${r.status}`);
     return JSON.parse(readFileSync(join(out, `replay-${mode}-${Number(scale)}-default.json`), "utf8")) as ReplayReport;
   } finally {
@@ -46,8 +48,14 @@ export default async function bench(args: Args, hre: HardhatRuntimeEnvironment):
       const tmp = mkdtempSync(join(tmpdir(), "yrd-bench-"));
       const report = await measureGas(conn, tmp, (l) => console.error(`gas: ${l}`));
       rmSync(tmp, { recursive: true, force: true });
-      const attest = formatTable(["attestation", "records", "txs", "gas total", "gas per record"], report.attest.map((r) => [r.what, r.records, r.transactions, r.gasTotal, Math.round(r.gasPerRecord)]));
-      const verify = formatTable(["verification (eth_estimateGas)", "proof hashes", "gas"], report.verify.map((v) => [v.what, v.proofLength, v.gas]));
+      const attest = formatTable(
+        ["attestation", "records", "txs", "gas total", "gas per record"],
+        report.attest.map((r) => [r.what, r.records, r.transactions, r.gasTotal, Math.round(r.gasPerRecord)]),
+      );
+      const verify = formatTable(
+        ["verification (eth_estimateGas)", "proof hashes", "gas"],
+        report.verify.map((v) => [v.what, v.proofLength, v.gas]),
+      );
       console.log(`${attest}\n\n${verify}`);
       writeFileSync(join(args.out, "gas.json"), JSON.stringify({ measuredAt: new Date().toISOString(), ...report }, null, 2) + "\n");
       writeFileSync(join(args.out, "gas.md"), "```\n" + attest + "\n\n" + verify + "\n```\n");
@@ -96,21 +104,35 @@ export default async function bench(args: Args, hre: HardhatRuntimeEnvironment):
       writeFileSync(join(args.out, "explorer.md"), "```\n" + table + "\n```\n");
     }
     if (want("network")) {
-      if (!Number.isInteger(args.networkNodes) || args.networkNodes < 1 || args.networkNodes > 25) throw new Error(`--network-nodes must be 1..25, got ${args.networkNodes}`);
+      if (!Number.isInteger(args.networkNodes) || args.networkNodes < 1 || args.networkNodes > 25)
+        throw new Error(`--network-nodes must be 1..25, got ${args.networkNodes}`);
       const scales = args.networkScales ? args.networkScales.split(",").map(Number) : [];
       for (const s of scales) if (!(s > 0 && s <= 1)) throw new Error(`--network-scales: each scale must be in (0, 1], got ${args.networkScales}`);
       if (!(args.networkLiveScale >= 0 && args.networkLiveScale <= 1)) throw new Error(`--network-live-scale must be in [0, 1], got ${args.networkLiveScale}`);
       const r = await measureNetwork({ nodes: args.networkNodes, scales, liveScale: args.networkLiveScale, log: (l) => console.error(`network: ${l}`) });
       const rows: (string | number)[][] = [
-        ["network up (validators, deploy, node services)", `${r.up.seconds} s (${r.up.validatorsSeconds ?? "?"} / ${r.up.deploySeconds ?? "?"} / ${r.up.servicesSeconds ?? "?"})`],
+        [
+          "network up (validators, deploy, node services)",
+          `${r.up.seconds} s (${r.up.validatorsSeconds ?? "?"} / ${r.up.deploySeconds ?? "?"} / ${r.up.servicesSeconds ?? "?"})`,
+        ],
         ["idle memory (validators + node services)", `${r.idleMemoryMiB.total} MiB (${r.idleMemoryMiB.validators} + ${r.idleMemoryMiB.services})`],
         ...r.replays.map((c) => [
           `bulk replay --scale ${c.scale}`,
           `network ${c.network.seconds} s (${c.network.recordsPerSecond} records/s), in process ${c.inProcess.seconds} s (${c.inProcess.recordsPerSecond} records/s): ${c.ratio}x, roots ${c.sameRoots ? "the same" : "DIFFERENT"}`,
         ]),
         ...(r.live
-          ? [[`live replay --scale ${r.live.scale}`, `${r.live.transactionsPerSecond} tx/s (${r.live.transactions} txs, ${r.live.succeeded} ok, ${r.live.failed} failed); validators agree at block ${r.live.agreement.block}: ${r.live.agreement.agree ? "yes" : "NO"}`],
-             ...r.live.phases.filter((p) => p.latencyMs).map((p) => [`  ${p.phase}`, `${p.transactionsPerSecond} tx/s, latency p50/p95/p99 ${p.latencyMs!.p50}/${p.latencyMs!.p95}/${p.latencyMs!.p99} ms`])]
+          ? [
+              [
+                `live replay --scale ${r.live.scale}`,
+                `${r.live.transactionsPerSecond} tx/s (${r.live.transactions} txs, ${r.live.succeeded} ok, ${r.live.failed} failed); validators agree at block ${r.live.agreement.block}: ${r.live.agreement.agree ? "yes" : "NO"}`,
+              ],
+              ...r.live.phases
+                .filter((p) => p.latencyMs)
+                .map((p) => [
+                  `  ${p.phase}`,
+                  `${p.transactionsPerSecond} tx/s, latency p50/p95/p99 ${p.latencyMs!.p50}/${p.latencyMs!.p95}/${p.latencyMs!.p99} ms`,
+                ]),
+            ]
           : []),
       ];
       const table = formatTable([`${r.nodes} validators (load average at start ${r.loadAverageAtStart.join(" ")})`, "figure"], rows);

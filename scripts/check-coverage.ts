@@ -9,10 +9,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { runCli } from "../src/cli/run.js";
 import { contractCoverage, formatCoverage, missedThresholds, percent } from "../src/coverage/contracts.js";
 
-export default async function checkCoverage(
-  args: { lines: number; statements: number; branches: number },
-  hre: HardhatRuntimeEnvironment,
-): Promise<void> {
+export default async function checkCoverage(args: { lines: number; statements: number; branches: number }, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
     for (const key of ["lines", "statements", "branches"] as const) {
       if (!(args[key] >= 0 && args[key] <= 100)) throw new Error(`--${key} must be a percentage in [0, 100], got ${args[key]}`);
@@ -26,7 +23,9 @@ export default async function checkCoverage(
     mkdirSync(coverageDir, { recursive: true });
     writeFileSync(join(coverageDir, "contracts.json"), JSON.stringify({ thresholds: args, ...c }, null, 2) + "\n");
     const t = c.total;
-    console.log(`contract coverage: lines ${percent(t.lines).toFixed(2)} %, statements ${percent(t.statements).toFixed(2)} %, branches ${percent(t.branches).toFixed(2)} % (coverage/contracts.json)`);
+    console.log(
+      `contract coverage: lines ${percent(t.lines).toFixed(2)} %, statements ${percent(t.statements).toFixed(2)} %, branches ${percent(t.branches).toFixed(2)} % (coverage/contracts.json)`,
+    );
     const missed = missedThresholds(c, args);
     if (missed.length > 0) throw new Error(missed.join("; "));
   });

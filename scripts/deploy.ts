@@ -28,18 +28,22 @@ export default async function deploy(args: Args, hre: HardhatRuntimeEnvironment)
     // the in-process chain is gone when the command ends: its manifest is not kept (nor one of an earlier run read)
     const scratch = isInProcess(conn) ? mkdtempSync(join(tmpdir(), "yrd-in-process-")) : undefined;
     try {
-    const result = await deployConsortium(conn, {
-      institutions: args.institutions,
-      objectionDays: args.objectionDays,
-      fresh: args.fresh,
-      dataDir: scratch ?? (args.dataDir || undefined),
-      manifestPath: scratch && join(scratch, "manifest.json"),
-      log: (l) => console.log(l),
-    });
-    console.log(`\n${result.reused ? "Existing" : "New"} deployment on ${conn.networkName} (chain ${result.manifest.chainId}):`);
-    for (const [name, c] of Object.entries(result.manifest.contracts)) console.log(`  ${name.padEnd(20)} ${c.address}  (block ${c.block})`);
-    console.log(scratch ? "  manifest             (not kept: the in-process chain ends with this command; use --network localhost)\n" : `  manifest             ${result.path}\n`);
-    console.log(await consortiumTable(conn, result.manifest));
+      const result = await deployConsortium(conn, {
+        institutions: args.institutions,
+        objectionDays: args.objectionDays,
+        fresh: args.fresh,
+        dataDir: scratch ?? (args.dataDir || undefined),
+        manifestPath: scratch && join(scratch, "manifest.json"),
+        log: (l) => console.log(l),
+      });
+      console.log(`\n${result.reused ? "Existing" : "New"} deployment on ${conn.networkName} (chain ${result.manifest.chainId}):`);
+      for (const [name, c] of Object.entries(result.manifest.contracts)) console.log(`  ${name.padEnd(20)} ${c.address}  (block ${c.block})`);
+      console.log(
+        scratch
+          ? "  manifest             (not kept: the in-process chain ends with this command; use --network localhost)\n"
+          : `  manifest             ${result.path}\n`,
+      );
+      console.log(await consortiumTable(conn, result.manifest));
     } finally {
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     }

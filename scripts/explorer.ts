@@ -8,7 +8,8 @@ import { startExplorer } from "../src/explorer/run.js";
 
 export default async function explorer(args: { port: number; dataDir?: string }, hre: HardhatRuntimeEnvironment): Promise<void> {
   await runCli(async () => {
-    if (!Number.isSafeInteger(args.port) || args.port < 0 || args.port > 65_535) throw new Error(`--port ${args.port}: must be a TCP port 0-65535 (0: any free port)`);
+    if (!Number.isSafeInteger(args.port) || args.port < 0 || args.port > 65_535)
+      throw new Error(`--port ${args.port}: must be a TCP port 0-65535 (0: any free port)`);
     const log = (l: string) => console.error(l);
     const webRoot = await ensureWebBuild(log);
     const opened = await openExplorerSession(await hre.network.create(), { dataDir: dataDirOption(args.dataDir), log });

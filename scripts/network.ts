@@ -89,7 +89,9 @@ async function status(): Promise<void> {
     n.health,
     `${s.manifest.nodes.find((m) => m.id === n.id)?.apiPort ?? ""} ${services.get(n.id)}`.trim(),
   ]);
-  console.log(formatTable(["node", "city", "pid", "RPC port", "head", "hash", "peers", "signers of the last blocks", "health", "service (API port, health)"], rows));
+  console.log(
+    formatTable(["node", "city", "pid", "RPC port", "head", "hash", "peers", "signers of the last blocks", "health", "service (API port, health)"], rows),
+  );
   console.log(
     `\nchain ${s.manifest.chainId}, ${s.manifest.nodes.length} validators (Clique: blocks need more than half, ${Math.floor(s.manifest.nodes.length / 2) + 1}, of them running)` +
       (s.agreed ? `; all answering nodes agree on block ${s.agreed.number} (${s.agreed.hash.slice(0, 18)}…)` : ""),
@@ -107,7 +109,9 @@ export default async function network(args: Args, hre: HardhatRuntimeEnvironment
     else if (args.command === "status") await status();
     else if (args.command === "down") {
       const results = await downNetwork(undefined, log);
-      console.log(`stopped the node services and ${results.filter((r) => r.result !== "not running").length} validator(s); their data is kept (\`npm run network -- up\` resumes the chain)`);
+      console.log(
+        `stopped the node services and ${results.filter((r) => r.result !== "not running").length} validator(s); their data is kept (\`npm run network -- up\` resumes the chain)`,
+      );
     } else throw new Error(`unknown command "${args.command}": use up, status or down`);
   });
 }

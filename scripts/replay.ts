@@ -30,7 +30,8 @@ export default async function replayTask(args: Args, hre: HardhatRuntimeEnvironm
     const scale = args.scale;
     const epoch = args.epoch === 0 ? undefined : args.epoch;
     const refusedShare = args.refusedShare === undefined || args.refusedShare === "" ? undefined : Number(args.refusedShare);
-    if (refusedShare !== undefined && !Number.isFinite(refusedShare)) throw new Error(`--refused-share must be a number in [0, 0.5), not "${args.refusedShare}"`);
+    if (refusedShare !== undefined && !Number.isFinite(refusedShare))
+      throw new Error(`--refused-share must be a number in [0, 0.5), not "${args.refusedShare}"`);
     const saltSecrets = args.saltSecretsFrom ? saltSecretsIn(args.saltSecretsFrom) : undefined;
     const conn = await hre.network.create();
     const report = await replay(conn, {

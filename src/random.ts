@@ -47,7 +47,8 @@ export class Random {
    */
   fork(label: string | number): Random {
     const l = String(label);
-    if (l.length === 0 || l.includes(PATH_SEPARATOR)) throw new RangeError(`Random.fork label must be non-empty and without '${PATH_SEPARATOR}', got ${JSON.stringify(l)}`);
+    if (l.length === 0 || l.includes(PATH_SEPARATOR))
+      throw new RangeError(`Random.fork label must be non-empty and without '${PATH_SEPARATOR}', got ${JSON.stringify(l)}`);
     return new Random(this.seed + PATH_SEPARATOR + l);
   }
 

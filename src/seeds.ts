@@ -103,8 +103,7 @@ function str(file: string, field: string, v: Json, pattern?: RegExp, patternRule
 }
 
 function posInt(file: string, field: string, v: Json): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0)
-    throw new SeedError(file, field, "must be a positive integer");
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v <= 0) throw new SeedError(file, field, "must be a positive integer");
   return v;
 }
 
@@ -128,17 +127,14 @@ export function validateCities(json: Json, file = "cities.json"): City[] {
     const code = str(file, `${at}.code`, c.code, /^[1-9]\d{5}$/, "must be a 6-digit GB/T 2260 division code");
     const prefix = str(file, `${at}.prefix`, c.prefix, /^(\d{2}|\d{4})$/, "must be 2 or 4 digits");
     if (!code.startsWith(prefix)) throw new SeedError(file, `${at}.prefix`, `must be a prefix of code ${code}`);
-    if (code.slice(prefix.length).replace(/0/g, "") !== "")
-      throw new SeedError(file, `${at}.code`, `must be its prefix ${prefix} padded with zeros`);
+    if (code.slice(prefix.length).replace(/0/g, "") !== "") throw new SeedError(file, `${at}.code`, `must be its prefix ${prefix} padded with zeros`);
     if (seenCodes.has(code)) throw new SeedError(file, `${at}.code`, `duplicate city code ${code}`);
     for (const p of seenPrefixes)
-      if (p.startsWith(prefix) || prefix.startsWith(p))
-        throw new SeedError(file, `${at}.prefix`, `prefix ${prefix} overlaps prefix ${p} of another city`);
+      if (p.startsWith(prefix) || prefix.startsWith(p)) throw new SeedError(file, `${at}.prefix`, `prefix ${prefix} overlaps prefix ${p} of another city`);
     seenCodes.add(code);
     seenPrefixes.push(prefix);
     const province = str(file, `${at}.province`, c.province);
-    if (!PROVINCES.has(province))
-      throw new SeedError(file, `${at}.province`, `must be one of ${[...PROVINCES].join(", ")} (a YRD province)`);
+    if (!PROVINCES.has(province)) throw new SeedError(file, `${at}.province`, `must be one of ${[...PROVINCES].join(", ")} (a YRD province)`);
     if (typeof c.published !== "boolean") throw new SeedError(file, `${at}.published`, "must be true or false");
     return {
       code,
@@ -169,9 +165,7 @@ export function validateNodes(json: Json, cities: readonly City[], file = "nodes
     if (!cityCodes.has(city)) throw new SeedError(file, `${at}.city`, `unknown city ${city} (not in cities.json)`);
     return { id, city, operator: str(file, `${at}.operator`, n.operator) };
   });
-  for (const c of cities)
-    if (!nodes.some((n) => n.city === c.code))
-      throw new SeedError(file, "nodes", `city ${c.code} (${c.nameEn}) has no node`);
+  for (const c of cities) if (!nodes.some((n) => n.city === c.code)) throw new SeedError(file, "nodes", `city ${c.code} (${c.nameEn}) has no node`);
   return nodes;
 }
 
@@ -200,13 +194,11 @@ export function validateInstitutionMix(json: Json, file = "institutions.json"): 
     const at = `kinds[${i}]`;
     const k = obj(file, at, raw);
     const kind = str(file, `${at}.kind`, k.kind);
-    if (!(INSTITUTION_KINDS as readonly string[]).includes(kind))
-      throw new SeedError(file, `${at}.kind`, `must be one of ${INSTITUTION_KINDS.join(", ")}`);
+    if (!(INSTITUTION_KINDS as readonly string[]).includes(kind)) throw new SeedError(file, `${at}.kind`, `must be one of ${INSTITUTION_KINDS.join(", ")}`);
     if (seen.has(kind)) throw new SeedError(file, `${at}.kind`, `duplicate kind ${kind}`);
     seen.add(kind);
     const share = k.share;
-    if (typeof share !== "number" || !(share > 0 && share <= 1))
-      throw new SeedError(file, `${at}.share`, "must be a number in (0, 1]");
+    if (typeof share !== "number" || !(share > 0 && share <= 1)) throw new SeedError(file, `${at}.share`, "must be a number in (0, 1]");
     total += share;
     return { kind: kind as InstitutionKindName, share };
   });
@@ -221,10 +213,8 @@ export function validateSeeds(files: { cities: Json; nodes: Json; volumes: Json;
   const nodes = validateNodes(files.nodes, cities);
   const volumes = validateVolumes(files.volumes);
   const institutions = validateInstitutionMix(files.institutions);
-  if (cities.length !== volumes.cities)
-    throw new SeedError("cities.json", "cities", `has ${cities.length} cities, volumes-2024.json says ${volumes.cities}`);
-  if (nodes.length !== volumes.nodes)
-    throw new SeedError("nodes.json", "nodes", `has ${nodes.length} nodes, volumes-2024.json says ${volumes.nodes}`);
+  if (cities.length !== volumes.cities) throw new SeedError("cities.json", "cities", `has ${cities.length} cities, volumes-2024.json says ${volumes.cities}`);
+  if (nodes.length !== volumes.nodes) throw new SeedError("nodes.json", "nodes", `has ${nodes.length} nodes, volumes-2024.json says ${volumes.nodes}`);
   return { cities, nodes, volumes, institutions };
 }
 

@@ -126,7 +126,8 @@ export class Session {
           );
       }
     }
-    if (opts.storeDir !== undefined && !(opts.deployment && opts.readOnly)) throw new Error("storeDir: only for reading a given deployment (deployment and readOnly)");
+    if (opts.storeDir !== undefined && !(opts.deployment && opts.readOnly))
+      throw new Error("storeDir: only for reading a given deployment (deployment and readOnly)");
     const stores = new NodeStores(dataDir, manifest, {
       readOnly: opts.readOnly,
       dir: opts.storeDir,

@@ -46,25 +46,92 @@ function valueAt(code: string, i: number): number {
  * subdivision: its entity type is always 1.
  */
 export const USCC_AUTHORITIES: Readonly<Record<string, { readonly name: string; readonly types: Readonly<Record<string, string>> }>> = {
-  "1": { name: "机构编制 institutional staffing", types: { "1": "机关 government organ", "2": "事业单位 public institution", "3": "中央编办直接管理机构编制的群众团体 mass organization", "9": "其他 other" } },
+  "1": {
+    name: "机构编制 institutional staffing",
+    types: { "1": "机关 government organ", "2": "事业单位 public institution", "3": "中央编办直接管理机构编制的群众团体 mass organization", "9": "其他 other" },
+  },
   "2": { name: "外交 foreign affairs", types: { "1": "外国常驻新闻机构 resident foreign news agency", "9": "其他 other" } },
   "3": {
     name: "司法行政 justice administration",
-    types: { "1": "律师执业机构 law firm", "2": "公证处 notary office", "3": "基层法律服务所 legal service office", "4": "司法鉴定机构 forensic institution", "5": "仲裁委员会 arbitration commission", "9": "其他 other" },
+    types: {
+      "1": "律师执业机构 law firm",
+      "2": "公证处 notary office",
+      "3": "基层法律服务所 legal service office",
+      "4": "司法鉴定机构 forensic institution",
+      "5": "仲裁委员会 arbitration commission",
+      "9": "其他 other",
+    },
   },
   "4": { name: "文化 culture", types: { "1": "外国在华文化中心 foreign cultural centre", "9": "其他 other" } },
-  "5": { name: "民政 civil affairs", types: { "1": "社会团体 social organization", "2": "民办非企业单位 private non-enterprise unit", "3": "基金会 foundation", "9": "其他 other" } },
-  "6": { name: "旅游 tourism", types: { "1": "外国旅游部门常驻代表机构 foreign tourism office", "2": "港澳台地区旅游部门常驻内地(大陆)代表机构 HK/Macao/Taiwan tourism office", "9": "其他 other" } },
+  "5": {
+    name: "民政 civil affairs",
+    types: { "1": "社会团体 social organization", "2": "民办非企业单位 private non-enterprise unit", "3": "基金会 foundation", "9": "其他 other" },
+  },
+  "6": {
+    name: "旅游 tourism",
+    types: {
+      "1": "外国旅游部门常驻代表机构 foreign tourism office",
+      "2": "港澳台地区旅游部门常驻内地(大陆)代表机构 HK/Macao/Taiwan tourism office",
+      "9": "其他 other",
+    },
+  },
   "7": { name: "宗教 religious affairs", types: { "1": "宗教活动场所 place of worship", "2": "宗教院校 religious college", "9": "其他 other" } },
   "8": { name: "工会 trade unions", types: { "1": "基层工会 grassroots union", "9": "其他 other" } },
-  "9": { name: "工商 market regulation", types: { "1": "企业 enterprise", "2": "个体工商户 individual business", "3": "农民专业合作社 farmers' co-operative" } },
+  "9": {
+    name: "工商 market regulation",
+    types: { "1": "企业 enterprise", "2": "个体工商户 individual business", "3": "农民专业合作社 farmers' co-operative" },
+  },
   A: { name: "中央军委改革和编制办公室 military staffing", types: { "1": "军队事业单位 military public institution", "9": "其他 other" } },
-  N: { name: "农业 agriculture", types: { "1": "组级集体经济组织 group collective", "2": "村级集体经济组织 village collective", "3": "乡镇级集体经济组织 township collective", "9": "其他 other" } },
+  N: {
+    name: "农业 agriculture",
+    types: {
+      "1": "组级集体经济组织 group collective",
+      "2": "村级集体经济组织 village collective",
+      "3": "乡镇级集体经济组织 township collective",
+      "9": "其他 other",
+    },
+  },
   Y: { name: "其他 other authorities", types: { "1": "其他 other" } },
 };
 
 /** GB/T 2260 province-level codes (incl. 71 Taiwan, 81 Hong Kong, 82 Macao), plus 10 for national authorities (division 100000). */
-const PROVINCES = new Set(["10", "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"]);
+const PROVINCES = new Set([
+  "10",
+  "11",
+  "12",
+  "13",
+  "14",
+  "15",
+  "21",
+  "22",
+  "23",
+  "31",
+  "32",
+  "33",
+  "34",
+  "35",
+  "36",
+  "37",
+  "41",
+  "42",
+  "43",
+  "44",
+  "45",
+  "46",
+  "50",
+  "51",
+  "52",
+  "53",
+  "54",
+  "61",
+  "62",
+  "63",
+  "64",
+  "65",
+  "71",
+  "81",
+  "82",
+]);
 
 /** The rule of GB 32100-2015 a code breaks, or "city" when a valid code is outside the connected cities. */
 export type UsccRule = "length" | "character" | "authority" | "entity-type" | "division" | "check-character" | "city";
@@ -98,7 +165,8 @@ export interface ParsedUscc {
 
 /** The check character of the first 17 characters of a code. */
 export function usccCheckChar(first17: string): string {
-  if (first17.length !== 17) throw new UsccError("length", Math.min(first17.length, 17) + 1, `usccCheckChar needs the first 17 characters, got ${first17.length}`);
+  if (first17.length !== 17)
+    throw new UsccError("length", Math.min(first17.length, 17) + 1, `usccCheckChar needs the first 17 characters, got ${first17.length}`);
   let sum = 0;
   for (let i = 0; i < 17; i++) {
     const v = valueAt(first17, i);
@@ -109,7 +177,11 @@ export function usccCheckChar(first17: string): string {
 }
 
 function characterError(code: string, i: number): UsccError {
-  return new UsccError("character", i + 1, `USCC character ${JSON.stringify(code[i])} at position ${i + 1} is not allowed (digits and capital letters without I, O, S, V, Z)`);
+  return new UsccError(
+    "character",
+    i + 1,
+    `USCC character ${JSON.stringify(code[i])} at position ${i + 1} is not allowed (digits and capital letters without I, O, S, V, Z)`,
+  );
 }
 
 /** Throws a UsccError naming the rule and the position unless `code` is a valid USCC. */
@@ -130,20 +202,33 @@ export function parseUscc(code: unknown): ParsedUscc {
   }
   const authority = USCC_AUTHORITIES[code[0]];
   if (authority === undefined)
-    throw new UsccError("authority", 1, `USCC registration-authority code '${code[0]}' (position 1) is not defined (allowed: ${Object.keys(USCC_AUTHORITIES).join(", ")})`);
+    throw new UsccError(
+      "authority",
+      1,
+      `USCC registration-authority code '${code[0]}' (position 1) is not defined (allowed: ${Object.keys(USCC_AUTHORITIES).join(", ")})`,
+    );
   if (authority.types[code[1]] === undefined)
-    throw new UsccError("entity-type", 2, `USCC entity-type code '${code[1]}' (position 2) is not defined for authority '${code[0]}' (allowed: ${Object.keys(authority.types).join(", ")})`);
+    throw new UsccError(
+      "entity-type",
+      2,
+      `USCC entity-type code '${code[1]}' (position 2) is not defined for authority '${code[0]}' (allowed: ${Object.keys(authority.types).join(", ")})`,
+    );
   const division = code.slice(2, 8);
   for (let i = 2; i < 8; i++) {
     const c = code.charCodeAt(i);
-    if (c < 48 || c > 57) throw new UsccError("division", i + 1, `USCC division code (positions 3-8) must be six digits, found '${code[i]}' at position ${i + 1}`);
+    if (c < 48 || c > 57)
+      throw new UsccError("division", i + 1, `USCC division code (positions 3-8) must be six digits, found '${code[i]}' at position ${i + 1}`);
   }
   const province = division.slice(0, 2);
   if (!PROVINCES.has(province)) throw new UsccError("division", 3, `USCC division code ${division} (positions 3-8): ${province} is not a GB/T 2260 province`);
   if (province === "10" && division !== "100000")
     throw new UsccError("division", 5, `USCC division code ${division} (positions 3-8): national authorities use 100000`);
   if (division[2] === "0" && division[3] === "0" && (division[4] !== "0" || division[5] !== "0"))
-    throw new UsccError("division", 7, `USCC division code ${division} (positions 3-8): a province-level code (${province}00xx) has no county part in GB/T 2260`);
+    throw new UsccError(
+      "division",
+      7,
+      `USCC division code ${division} (positions 3-8): a province-level code (${province}00xx) has no county part in GB/T 2260`,
+    );
   const expected = USCC_ALPHABET[(31 - (sum % 31)) % 31];
   if (code[17] !== expected) throw new UsccError("check-character", 18, `USCC check character is '${code[17]}', expected '${expected}'`);
   return { code, authority: code[0], entityType: code[1], divisionCode: division, organizationCode: code.slice(8, 17), checkChar: code[17] };
@@ -176,7 +261,8 @@ const DISTRICT_TABLE: Readonly<Record<string, string>> = {
   "3206": "320612 通州 320613 崇川 320614 海门 320623 如东 320681 启东 320682 如皋 320685 海安",
   "3210": "321002 广陵 321003 邗江 321012 江都 321023 宝应 321081 仪征 321084 高邮",
   "3213": "321302 宿城 321311 宿豫 321322 沭阳 321323 泗阳 321324 泗洪",
-  "3301": "330102 上城 330105 拱墅 330106 西湖 330108 滨江 330109 萧山 330110 余杭 330111 富阳 330112 临安 330113 临平 330114 钱塘 330122 桐庐 330127 淳安 330182 建德",
+  "3301":
+    "330102 上城 330105 拱墅 330106 西湖 330108 滨江 330109 萧山 330110 余杭 330111 富阳 330112 临安 330113 临平 330114 钱塘 330122 桐庐 330127 淳安 330182 建德",
   "3302": "330203 海曙 330205 江北 330206 北仑 330211 镇海 330212 鄞州 330213 奉化 330225 象山 330226 宁海 330281 余姚 330282 慈溪",
   "3303": "330302 鹿城 330303 龙湾 330304 瓯海 330305 洞头 330324 永嘉 330326 平阳 330327 苍南 330328 文成 330329 泰顺 330381 瑞安 330382 乐清 330383 龙港",
   "3304": "330402 南湖 330411 秀洲 330421 嘉善 330424 海盐 330481 海宁 330482 平湖 330483 桐乡",
@@ -230,7 +316,9 @@ function divisionTable(city: City): DivisionTable {
   if (t) return t;
   const cityLevel = city.prefix.padEnd(6, "0");
   // Cities outside the table: real-looking district suffixes 02-20 under the prefix (0102-0120 for a 2-digit prefix).
-  const districts = CITY_DISTRICTS[city.prefix]?.map((d) => d.code) ?? Array.from({ length: 19 }, (_, i) => (city.prefix.length === 2 ? `${city.prefix}01` : city.prefix) + String(i + 2).padStart(2, "0"));
+  const districts =
+    CITY_DISTRICTS[city.prefix]?.map((d) => d.code) ??
+    Array.from({ length: 19 }, (_, i) => (city.prefix.length === 2 ? `${city.prefix}01` : city.prefix) + String(i + 2).padStart(2, "0"));
   const all = [cityLevel, ...districts];
   for (const d of all) {
     const probe = `91${d}000000000`;
@@ -323,5 +411,24 @@ export function generateUscc(rng: Random, city: City, options?: UsccGeneratorOpt
   buf[16] = ALPHABET_CODES[v9];
   sum += v9 * USCC_WEIGHTS[16];
   buf[17] = ALPHABET_CODES[(31 - (sum % 31)) % 31];
-  return String.fromCharCode(buf[0], buf[1], buf[2], buf[3], buf[4], buf[5], buf[6], buf[7], buf[8], buf[9], buf[10], buf[11], buf[12], buf[13], buf[14], buf[15], buf[16], buf[17]);
+  return String.fromCharCode(
+    buf[0],
+    buf[1],
+    buf[2],
+    buf[3],
+    buf[4],
+    buf[5],
+    buf[6],
+    buf[7],
+    buf[8],
+    buf[9],
+    buf[10],
+    buf[11],
+    buf[12],
+    buf[13],
+    buf[14],
+    buf[15],
+    buf[16],
+    buf[17],
+  );
 }

@@ -116,7 +116,17 @@ describe("issue 12: named attacks", function () {
     ...over,
   });
   const auth = (over: Partial<Authorization> = {}): Authorization => ({ ...auth1, ...over });
-  const reportObjection = (over: Partial<{ queryId: number; reportDigests: string[]; reportIndex: number; category: number; version: number; recordDigest: string; reasonDigest: string }> = {}) => ({
+  const reportObjection = (
+    over: Partial<{
+      queryId: number;
+      reportDigests: string[];
+      reportIndex: number;
+      category: number;
+      version: number;
+      recordDigest: string;
+      reasonDigest: string;
+    }> = {},
+  ) => ({
     queryId: 1,
     reportDigests: reports1,
     reportIndex: 0,
@@ -173,7 +183,10 @@ describe("issue 12: named attacks", function () {
     for (const [account, state] of Object.entries(diff.post)) {
       expect(state.storage, `storage written at ${account}`).to.equal(undefined);
       expect(state.code, `code written at ${account}`).to.equal(undefined);
-      expect(Object.keys(state).filter((k) => k !== "balance" && k !== "nonce"), `fields changed at ${account}`).to.deep.equal([]);
+      expect(
+        Object.keys(state).filter((k) => k !== "balance" && k !== "nonce"),
+        `fields changed at ${account}`,
+      ).to.deep.equal([]);
       if (account.toLowerCase() !== sender) {
         expect(account.toLowerCase(), "only the sender and the fee recipient change").to.equal(String(block.miner).toLowerCase());
         expect(state.nonce).to.equal(undefined);
@@ -215,7 +228,15 @@ describe("issue 12: named attacks", function () {
     await hf().bindEnterpriseSigner(b18(HEFEI), enterprise().address);
     // its authorization for institution 1 (sponsored in Shanghai): query 1 fulfilled by hf-1, query 2 pending
     const now = Number(await f.conn.networkHelpers.time.latest());
-    auth1 = { enterprise: b18(HEFEI), institution: 1, purpose: Purpose.CreditApproval, categories: BASIC | STATUS, notBefore: now - 60, notAfter: now + 30 * DAY, nonce: 1n };
+    auth1 = {
+      enterprise: b18(HEFEI),
+      institution: 1,
+      purpose: Purpose.CreditApproval,
+      categories: BASIC | STATUS,
+      notBefore: now - 60,
+      notAfter: now + 30 * DAY,
+      nonce: 1n,
+    };
     auth1Id = authorizationId(domain, auth1);
     await consents.connect(inst1).registerAuthorization(auth1, await signAuthorization(enterprise(), domain, auth1));
     await desk.connect(inst1).requestQuery(ask());
@@ -260,7 +281,12 @@ describe("issue 12: named attacks", function () {
 
   describe("membership: outsiders, suspended, removed and frozen members", () => {
     it("A01 outsider attests a record", async () => {
-      await refused((o) => ledger.connect(outsider()).attest(req(HEFEI, Category.FinancingMortgage, 1, id("made up")), o), f.registry, "NotNodeOperator", outsider().address);
+      await refused(
+        (o) => ledger.connect(outsider()).attest(req(HEFEI, Category.FinancingMortgage, 1, id("made up")), o),
+        f.registry,
+        "NotNodeOperator",
+        outsider().address,
+      );
       expect(await ledger.currentVersion(b18(HEFEI), Category.FinancingMortgage)).to.equal(1n);
       expect(await ledger.declaredVersion(b18(HEFEI), Category.FinancingMortgage)).to.equal(0n);
     });
@@ -283,7 +309,13 @@ describe("issue 12: named attacks", function () {
 
     it("A04 suspended member attests", async () => {
       await passProposal(Kind.SuspendNode, 25);
-      await refused((o) => ledger.connect(op(25)).attest(req(WUHU, Category.BasicInfo, 1, id("wuhu basic")), o), f.registry, "NotActiveNode", 25, NodeStatus.Suspended);
+      await refused(
+        (o) => ledger.connect(op(25)).attest(req(WUHU, Category.BasicInfo, 1, id("wuhu basic")), o),
+        f.registry,
+        "NotActiveNode",
+        25,
+        NodeStatus.Suspended,
+      );
     });
 
     it("A05 removed member commits its query log", async () => {
@@ -411,15 +443,36 @@ describe("issue 12: named attacks", function () {
     });
 
     it("A23 authorization for one enterprise used to query another", async () => {
-      await refused((o) => desk.connect(inst1).requestQuery(ask({ enterprise: b18(HEFEI_B) }), o), consents, "WrongEnterprise", auth1Id, b18(HEFEI), b18(HEFEI_B));
+      await refused(
+        (o) => desk.connect(inst1).requestQuery(ask({ enterprise: b18(HEFEI_B) }), o),
+        consents,
+        "WrongEnterprise",
+        auth1Id,
+        b18(HEFEI),
+        b18(HEFEI_B),
+      );
     });
 
     it("A24 query for categories the enterprise did not authorize", async () => {
-      await refused((o) => desk.connect(inst1).requestQuery(ask({ categories: BASIC | FINANCING }), o), consents, "CategoriesNotAuthorized", auth1Id, BASIC | STATUS, BASIC | FINANCING);
+      await refused(
+        (o) => desk.connect(inst1).requestQuery(ask({ categories: BASIC | FINANCING }), o),
+        consents,
+        "CategoriesNotAuthorized",
+        auth1Id,
+        BASIC | STATUS,
+        BASIC | FINANCING,
+      );
     });
 
     it("A25 query for another purpose than the authorized one", async () => {
-      await refused((o) => desk.connect(inst1).requestQuery(ask({ purpose: Purpose.GuaranteeReview }), o), consents, "WrongPurpose", auth1Id, Purpose.CreditApproval, Purpose.GuaranteeReview);
+      await refused(
+        (o) => desk.connect(inst1).requestQuery(ask({ purpose: Purpose.GuaranteeReview }), o),
+        consents,
+        "WrongPurpose",
+        auth1Id,
+        Purpose.CreditApproval,
+        Purpose.GuaranteeReview,
+      );
     });
 
     it("A26 revoked authorization used for a query", async () => {
@@ -461,7 +514,14 @@ describe("issue 12: named attacks", function () {
 
   describe("records: wrong-city writes, stale versions, one content per version", () => {
     it("A33 wrong-city write: a Shanghai node attests a Hefei record", async () => {
-      await refused((o) => sh().attest(req(HEFEI, Category.OperatingStatus, 2, id("shanghai's version")), o), ledger, "NotHomeCityNode", b18(HEFEI), HEFEI_CITY, SHANGHAI_CITY);
+      await refused(
+        (o) => sh().attest(req(HEFEI, Category.OperatingStatus, 2, id("shanghai's version")), o),
+        ledger,
+        "NotHomeCityNode",
+        b18(HEFEI),
+        HEFEI_CITY,
+        SHANGHAI_CITY,
+      );
     });
 
     it("A34 wrong-city signer binding: a Shanghai node binds itself as a Hefei enterprise's signer", async () => {
@@ -470,61 +530,132 @@ describe("issue 12: named attacks", function () {
     });
 
     it("A35 stale version: version 1 attested again with other content", async () => {
-      await refused((o) => hf().attest(req(HEFEI, Category.BasicInfo, 1, id("rewritten v1")), o), ledger, "VersionNotIncreasing", b18(HEFEI), Category.BasicInfo, 1, 1);
+      await refused(
+        (o) => hf().attest(req(HEFEI, Category.BasicInfo, 1, id("rewritten v1")), o),
+        ledger,
+        "VersionNotIncreasing",
+        b18(HEFEI),
+        Category.BasicInfo,
+        1,
+        1,
+      );
       expect(await ledger.attestationStatus(b18(HEFEI), Category.BasicInfo, 1, basicDigest)).to.equal(RecordStatus.Valid);
     });
 
     it("A36 live version 2^32-1 to block every correction (hole 10)", async () => {
-      await refused((o) => hf().attest(req(HEFEI, Category.BasicInfo, MAX_VERSION, id("blocker")), o), ledger, "VersionStepTooLarge", b18(HEFEI), Category.BasicInfo, MAX_VERSION, 2);
+      await refused(
+        (o) => hf().attest(req(HEFEI, Category.BasicInfo, MAX_VERSION, id("blocker")), o),
+        ledger,
+        "VersionStepTooLarge",
+        b18(HEFEI),
+        Category.BasicInfo,
+        MAX_VERSION,
+        2,
+      );
       expect(await ledger.currentVersion(b18(HEFEI), Category.BasicInfo)).to.equal(1n);
     });
 
     it("A37 one version, two contents: a live digest for a version declared for a batch (hole 9)", async () => {
       await nj().supersede({ enterprise: b18(NANJING), category: Category.OperatingStatus, version: 2 });
-      await refused((o) => nj().attest(req(NANJING, Category.OperatingStatus, 2, id("live v2")), o), ledger, "VersionNotIncreasing", b18(NANJING), Category.OperatingStatus, 2, 2);
+      await refused(
+        (o) => nj().attest(req(NANJING, Category.OperatingStatus, 2, id("live v2")), o),
+        ledger,
+        "VersionNotIncreasing",
+        b18(NANJING),
+        Category.OperatingStatus,
+        2,
+        2,
+      );
       // and the other way round: once version 1 of an enterprise is live, its batch leaf of other content is not anchored
       await nj().attest(req(NANJING_2, Category.OperatingStatus, 1, id("live v1 of nanjing 2")));
       const [i, leaf] = [...tree.entries()].find(([, v]) => v[0] === b18(NANJING_2))!;
       await refusedView(async () => {
-        const status = await ledger.verifyRecord(1, { enterprise: leaf[0] as string, category: leaf[1] as number, version: leaf[2] as number, digest: leaf[3] as string }, tree.getProof(i));
+        const status = await ledger.verifyRecord(
+          1,
+          { enterprise: leaf[0] as string, category: leaf[1] as number, version: leaf[2] as number, digest: leaf[3] as string },
+          tree.getProof(i),
+        );
         expect(status).to.equal(RecordStatus.NotAnchored);
       });
     });
 
     it("A38 revocation replayed", async () => {
       await hf().revoke({ enterprise: b18(HEFEI), category: Category.BasicInfo, version: 1, reason: 1 });
-      await refused((o) => hf().revoke({ enterprise: b18(HEFEI), category: Category.BasicInfo, version: 1, reason: 2 }, o), ledger, "AlreadyRevoked", b18(HEFEI), Category.BasicInfo, 1);
+      await refused(
+        (o) => hf().revoke({ enterprise: b18(HEFEI), category: Category.BasicInfo, version: 1, reason: 2 }, o),
+        ledger,
+        "AlreadyRevoked",
+        b18(HEFEI),
+        Category.BasicInfo,
+        1,
+      );
       expect(await ledger.revocationReason(b18(HEFEI), Category.BasicInfo, 1)).to.equal(1n);
     });
 
     it("A39 empty batch anchored", async () => {
-      await refused((o) => nj().anchorBatch({ category: Category.OperatingStatus, root: id("root of nothing"), count: 0, batchDigest: ZeroHash }, o), ledger, "EmptyBatch");
+      await refused(
+        (o) => nj().anchorBatch({ category: Category.OperatingStatus, root: id("root of nothing"), count: 0, batchDigest: ZeroHash }, o),
+        ledger,
+        "EmptyBatch",
+      );
       expect(await ledger.batchCount()).to.equal(1n);
     });
   });
 
   describe("objections: outside the consortium, without a query, replayed, late", () => {
     it("A40 objection on bytes18(0) (hole 6)", async () => {
-      await refused((o) => ledger.connect(inst1).fileObjection(ZERO18, Category.BasicInfo, 1, id("nobody can answer"), o), ledger, "USCCInvalidCharacter", ZERO18, 1);
+      await refused(
+        (o) => ledger.connect(inst1).fileObjection(ZERO18, Category.BasicInfo, 1, id("nobody can answer"), o),
+        ledger,
+        "USCCInvalidCharacter",
+        ZERO18,
+        1,
+      );
       expect(await ledger.objectionCount()).to.equal(1n);
     });
 
     it("A41 objection on an enterprise outside the consortium (hole 6)", async () => {
-      await refused((o) => ledger.connect(inst1).fileObjection(b18(BEIJING), Category.BasicInfo, 1, id("no node answers"), o), ledger, "EnterpriseCityNotConnected", b18(BEIJING), 110105);
+      await refused(
+        (o) => ledger.connect(inst1).fileObjection(b18(BEIJING), Category.BasicInfo, 1, id("no node answers"), o),
+        ledger,
+        "EnterpriseCityNotConnected",
+        b18(BEIJING),
+        110105,
+      );
     });
 
     it("A42 institution disputes a record with no query behind it (hole 8)", async () => {
-      await refused((o) => ledger.connect(inst2).fileObjection(b18(HEFEI), Category.BasicInfo, 1, id("I say it is wrong"), o), ledger, "ObjectionNotByEnterprise", inst2.address, b18(HEFEI));
+      await refused(
+        (o) => ledger.connect(inst2).fileObjection(b18(HEFEI), Category.BasicInfo, 1, id("I say it is wrong"), o),
+        ledger,
+        "ObjectionNotByEnterprise",
+        inst2.address,
+        b18(HEFEI),
+      );
       expect(await ledger.attestationStatus(b18(HEFEI), Category.BasicInfo, 1, basicDigest)).to.equal(RecordStatus.Valid);
     });
 
     it("A43 institution disputes a record of a query that was never fulfilled (hole 8)", async () => {
-      await refused((o) => ledger.connect(inst1).fileReportObjection(reportObjection({ queryId: 2 }), o), ledger, "QueryNotFulfilled", 2, QueryStatus.Requested);
+      await refused(
+        (o) => ledger.connect(inst1).fileReportObjection(reportObjection({ queryId: 2 }), o),
+        ledger,
+        "QueryNotFulfilled",
+        2,
+        QueryStatus.Requested,
+      );
     });
 
     it("A44 institution disputes with a forged list of reports (hole 8)", async () => {
       const forged = [reportDigest({ queryId: "1", enterprise: b18(HEFEI), category: Category.OperatingStatus, version: 1, recordDigest: statusDigest })];
-      await refused((o) => ledger.connect(inst1).fileReportObjection(reportObjection({ reportDigests: forged, category: Category.OperatingStatus, recordDigest: statusDigest }), o), ledger, "ReportsMismatch", 1);
+      await refused(
+        (o) =>
+          ledger
+            .connect(inst1)
+            .fileReportObjection(reportObjection({ reportDigests: forged, category: Category.OperatingStatus, recordDigest: statusDigest }), o),
+        ledger,
+        "ReportsMismatch",
+        1,
+      );
     });
 
     it("A45 institution disputes with another institution's query (hole 8)", async () => {
@@ -533,7 +664,13 @@ describe("issue 12: named attacks", function () {
 
     it("A46 institution objects twice to one report", async () => {
       await ledger.connect(inst1).fileReportObjection(reportObjection());
-      await refused((o) => ledger.connect(inst1).fileReportObjection(reportObjection({ reasonDigest: id("again") }), o), ledger, "ReportAlreadyObjected", report1, 2);
+      await refused(
+        (o) => ledger.connect(inst1).fileReportObjection(reportObjection({ reasonDigest: id("again") }), o),
+        ledger,
+        "ReportAlreadyObjected",
+        report1,
+        2,
+      );
       expect(await ledger.disputeCount(b18(HEFEI), Category.BasicInfo, 1)).to.equal(1n);
     });
 
@@ -600,7 +737,9 @@ describe("issue 12: named attacks", function () {
       const asLeaf = { enterprise: leaf[0] as string, category: leaf[1] as number, version: leaf[2] as number, digest: leaf[3] as string };
       const long = range(0, 65).map((i) => id(`padding ${i}`));
       await refusedView(async () => {
-        await expect(ledger.verifyRecord(1, asLeaf, long)).to.be.revertedWithCustomError(ledger, "ProofTooLong").withArgs(65);
+        await expect(ledger.verifyRecord(1, asLeaf, long))
+          .to.be.revertedWithCustomError(ledger, "ProofTooLong")
+          .withArgs(65);
       });
     });
 
@@ -647,7 +786,13 @@ describe("issue 12: named attacks", function () {
     it("A56 truncated consistency proof", async () => {
       const honest = MerkleLog.fromLeafHashes(logLeaves);
       const proof = honest.consistencyProof(8, 12);
-      await refused((o) => qlog.connect(op(23)).commitLog(12, honest.root(), hex(proof.slice(0, -1)), o), qlog, "RFC6962WrongProofSize", proof.length - 1, proof.length);
+      await refused(
+        (o) => qlog.connect(op(23)).commitLog(12, honest.root(), hex(proof.slice(0, -1)), o),
+        qlog,
+        "RFC6962WrongProofSize",
+        proof.length - 1,
+        proof.length,
+      );
       libraryRefuses(() => verifyConsistency(8, 12, proof.slice(0, -1), log8.root(), honest.root()), "WrongProofSize");
       // the honest proof passes both verifiers
       verifyConsistency(8, 12, proof, log8.root(), honest.root());
@@ -667,8 +812,12 @@ describe("issue 12: named attacks", function () {
     it("A59 inclusion proof of an entry beyond the committed log", async () => {
       const proof = hex(log8.inclusionProof(7, 8));
       await refusedView(async () => {
-        await expect(qlog.verifyEntry(23, 0, 8, logLeaves[8], proof)).to.be.revertedWithCustomError(qlog, "RFC6962IndexOutOfRange").withArgs(8, 8);
-        await expect(qlog.verifyEntry(23, 1, 0, logLeaves[0], proof)).to.be.revertedWithCustomError(qlog, "UnknownCommitment").withArgs(23, 1);
+        await expect(qlog.verifyEntry(23, 0, 8, logLeaves[8], proof))
+          .to.be.revertedWithCustomError(qlog, "RFC6962IndexOutOfRange")
+          .withArgs(8, 8);
+        await expect(qlog.verifyEntry(23, 1, 0, logLeaves[0], proof))
+          .to.be.revertedWithCustomError(qlog, "UnknownCommitment")
+          .withArgs(23, 1);
       });
       libraryRefuses(() => verifyInclusion(8, 8, logLeaves[8], log8.inclusionProof(7, 8), log8.root()), "IndexOutOfRange");
     });
@@ -677,7 +826,14 @@ describe("issue 12: named attacks", function () {
       // the live path refuses the code; a batch is checked off chain only, so hf-1 anchors a leaf of it
       const good = HEFEI_B;
       const bad = good.slice(0, 17) + (good[17] === "0" ? "1" : "0");
-      await refused((o) => hf().attest(req(bad, Category.BasicInfo, 1, id("typo")), o), ledger, "USCCInvalidCheckCharacter", b18(bad), hexlify(toUtf8Bytes(bad[17])), hexlify(toUtf8Bytes(good[17])));
+      await refused(
+        (o) => hf().attest(req(bad, Category.BasicInfo, 1, id("typo")), o),
+        ledger,
+        "USCCInvalidCheckCharacter",
+        b18(bad),
+        hexlify(toUtf8Bytes(bad[17])),
+        hexlify(toUtf8Bytes(good[17])),
+      );
       const batch = StandardMerkleTree.of(
         [
           [b18(bad), Category.BasicInfo, 1, id("typo")],

@@ -85,7 +85,10 @@ describe("audit trail", function () {
     expect(query.cities).to.include.members(["310000", "340100"]);
 
     const findings = await verifyTrail(c, f.manifest, session.stores, rows, { enterprise: HEFEI });
-    expect(findings.filter((x) => !x.ok), JSON.stringify(findings.filter((x) => !x.ok))).to.deep.equal([]);
+    expect(
+      findings.filter((x) => !x.ok),
+      JSON.stringify(findings.filter((x) => !x.ok)),
+    ).to.deep.equal([]);
     expect(findings.length).to.be.greaterThan(4);
   });
 

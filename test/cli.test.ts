@@ -37,12 +37,18 @@ describe("commands end to end on a hardhat node", function () {
     expect(batch.stdout).to.match(/12 record\(s\) attested/);
     expect(readdirSync(proofs)).to.have.length(15);
 
-    const basicProof = join(proofs, readdirSync(proofs).find((f) => f.includes("MA2TXN4K1N-basic-info-v1"))!);
+    const basicProof = join(
+      proofs,
+      readdirSync(proofs).find((f) => f.includes("MA2TXN4K1N-basic-info-v1"))!,
+    );
     const ok = await hh("yrd", "verify", "--record", join(EXAMPLES, "basic-info.json"), "--proof", basicProof);
     expect(ok.stdout.trim(), ok.stderr).to.equal("valid");
     expect(ok.code).to.equal(0);
 
-    const csvProof = join(proofs, readdirSync(proofs).find((f) => f.startsWith("91340104MA2T000033"))!);
+    const csvProof = join(
+      proofs,
+      readdirSync(proofs).find((f) => f.startsWith("91340104MA2T000033"))!,
+    );
     const okBatch = await hh("verify-record", "--record", join(EXAMPLES, "hefei-status.csv"), "--index", "4", "--proof", csvProof);
     expect(okBatch.stdout.trim(), okBatch.stderr).to.equal("valid");
 
@@ -67,7 +73,17 @@ describe("commands end to end on a hardhat node", function () {
     expect(old.stdout).to.match(/^superseded: a newer version \(v2\) is current/);
 
     // institution 1 is sponsored by sh-1 (Shanghai); the enterprise is in Hefei: cross-city
-    const q = await hh("query", "--enterprise", "91340104MA2TXN4K1N", "--institution", "1", "--categories", "basic-info,financing-mortgage", "--data-dir", data);
+    const q = await hh(
+      "query",
+      "--enterprise",
+      "91340104MA2TXN4K1N",
+      "--institution",
+      "1",
+      "--categories",
+      "basic-info,financing-mortgage",
+      "--data-dir",
+      data,
+    );
     expect(q.code, q.stderr + q.stdout).to.equal(0);
     expect(q.stdout).to.match(/institution 1 \(sponsor sh-1\) → served by hf-1; outcome fulfilled/);
     expect(q.stdout).to.match(/basic-info\s+2\s+live\s+\S+\s+valid/);

@@ -235,7 +235,11 @@ describe("audit explorer over a bulk replay (API)", function () {
     expect(((await bad.json()) as { field: string; message: string }).message).to.match(/^enterprise 91340104MA2TXN4K1X: /);
     const unknown = await fetch(`${running.url}/api/timeline?color=red`);
     expect(unknown.status).to.equal(400);
-    const noRow = await fetch(`${running.url}/api/prove`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ node: "sh-1", key: "1:99" }) });
+    const noRow = await fetch(`${running.url}/api/prove`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ node: "sh-1", key: "1:99" }),
+    });
     expect(noRow.status).to.equal(404);
   });
 });
@@ -261,7 +265,11 @@ describe("audit explorer: switching to an archived deployment of the same chain 
     const first = await deployConsortium(conn, { institutions: 2, deploymentsDir, dataDir });
     const writer = await Session.open(conn, { dataDir, deployment: { manifest: first.manifest, path: first.path } });
     try {
-      await attestRecords(writer, records.map((r) => ({ enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r) })), { mode: "live" });
+      await attestRecords(
+        writer,
+        records.map((r) => ({ enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r) })),
+        { mode: "live" },
+      );
     } finally {
       writer.close();
     }
@@ -307,7 +315,10 @@ describe("audit explorer: switching to an archived deployment of the same chain 
     ]);
 
     await pick(/archived/, archivedKey);
-    await page.getByTestId("deployment-note").getByText(/archived deployment/).waitFor();
+    await page
+      .getByTestId("deployment-note")
+      .getByText(/archived deployment/)
+      .waitFor();
     await page.locator('[data-counter="attestations"]', { hasText: /3$/ }).waitFor();
     await page.getByRole("tab", { name: /Search/ }).click();
     await page.getByTestId("search-input").fill(enterprise);
@@ -327,7 +338,11 @@ describe("audit explorer: switching to an archived deployment of the same chain 
     await page.locator('[data-counter="attestations"]', { hasText: /0$/ }).waitFor();
     const r = await fetch(`${running.url}/api/timeline?enterprise=${enterprise}`);
     expect(((await r.json()) as TimelineResponse).rows).to.deep.equal([]);
-    const bad = await fetch(`${running.url}/api/deployments/open`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key: "default-31337-nope" }) });
+    const bad = await fetch(`${running.url}/api/deployments/open`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: "default-31337-nope" }),
+    });
     expect(bad.status).to.equal(400);
     expect(((await bad.json()) as { message: string }).message).to.match(/^deployment default-31337-nope: not among/);
     expect(consoleErrors).to.deep.equal([]);

@@ -9,7 +9,15 @@ import { InstitutionCalldata } from "../src/chain/calldata.js";
 import { signEip1559 } from "../src/chain/eip1559.js";
 import { LocalAccount, SendStream, feeParams, receiptOf } from "../src/chain/send.js";
 import { FastSigningKey } from "../src/chain/signing.js";
-import { AuthorizationHasher, authorizationId, consentDomain, signAuthorization, signAuthorizationId, type Authorization, type Purpose } from "../src/consent/authorization.js";
+import {
+  AuthorizationHasher,
+  authorizationId,
+  consentDomain,
+  signAuthorization,
+  signAuthorizationId,
+  type Authorization,
+  type Purpose,
+} from "../src/consent/authorization.js";
 import { LOG_ENTRY_VERSION, decodeLogEntry, encodeLogEntry } from "../src/query/log-entry.js";
 import { Random } from "../src/random.js";
 import { inOrderWindow, inSlices } from "../src/replay/window.js";
@@ -114,7 +122,21 @@ describe("fast paths", () => {
         liveQueryId: BigInt(i) ** 9n,
       };
       const encoded = encodeLogEntry(e);
-      const values = [LOG_ENTRY_VERSION, e.sequence, e.enterprise, e.institution, e.servingNode, e.purpose, e.categories, e.authorizationId, e.time, e.outcome, e.reason, e.reportsDigest, e.liveQueryId];
+      const values = [
+        LOG_ENTRY_VERSION,
+        e.sequence,
+        e.enterprise,
+        e.institution,
+        e.servingNode,
+        e.purpose,
+        e.categories,
+        e.authorizationId,
+        e.time,
+        e.outcome,
+        e.reason,
+        e.reportsDigest,
+        e.liveQueryId,
+      ];
       expect(hexlify(encoded)).to.equal(AbiCoder.defaultAbiCoder().encode(types, values));
       expect(decodeLogEntry(encoded)).to.deep.equal(e);
     }

@@ -67,7 +67,9 @@ describe("fresh clone", function () {
   });
 
   it("the committed lockfile lists EDR's native package for every platform, so `npm install` leaves a clone clean", () => {
-    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { optionalDependencies?: Record<string, string> }> };
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { optionalDependencies?: Record<string, string> }>;
+    };
     const edr = lock.packages["node_modules/@nomicfoundation/edr"];
     const natives = Object.keys(edr.optionalDependencies ?? {});
     expect(natives.length).to.be.greaterThan(3);

@@ -139,7 +139,9 @@ describe("issue 12: holes 6-10", function () {
       const reportDigests = [reportDigest(report), id("another report")];
       await desk.connect(f.operators[22]).fulfilQuery(1, reportDigests);
       await desk.connect(inst).requestQuery(ask); // query 2 stays pending
-      const objection = (over: Partial<{ queryId: number; reportDigests: string[]; reportIndex: number; category: number; version: number; recordDigest: string }> = {}) => ({
+      const objection = (
+        over: Partial<{ queryId: number; reportDigests: string[]; reportIndex: number; category: number; version: number; recordDigest: string }> = {},
+      ) => ({
         queryId: 1,
         reportDigests,
         reportIndex: 0,
@@ -169,9 +171,7 @@ describe("issue 12: holes 6-10", function () {
     it("refuses another institution's query, a pending query, forged report lists and reports of other versions", async () => {
       const { inst, objection, reportDigests } = await fulfilledQuery();
       const other = await f.institutionSigner(2);
-      await expect(ledger.connect(other).fileReportObjection(objection()))
-        .to.be.revertedWithCustomError(ledger, "NotQueryRequester")
-        .withArgs(1, 1, 2);
+      await expect(ledger.connect(other).fileReportObjection(objection())).to.be.revertedWithCustomError(ledger, "NotQueryRequester").withArgs(1, 1, 2);
       await expect(ledger.connect(inst).fileReportObjection(objection({ queryId: 2 })))
         .to.be.revertedWithCustomError(ledger, "QueryNotFulfilled")
         .withArgs(2, QueryStatus.Requested);
@@ -225,8 +225,10 @@ describe("issue 12: holes 6-10", function () {
       const outsider = f.spare[7];
       const fresh = await f.conn.ethers.deployContract("CreditLedger", [registry, 86_400], owner);
       const freshConsents = await f.conn.ethers.deployContract("ConsentRegistry", [registry, await fresh.getAddress()], owner);
-      await expect(f.conn.ethers.deployContract("QueryDesk", [registry, await freshConsents.getAddress(), 3600], outsider))
-        .to.be.revertedWithCustomError(fresh, "QueryDeskBindingRefused");
+      await expect(f.conn.ethers.deployContract("QueryDesk", [registry, await freshConsents.getAddress(), 3600], outsider)).to.be.revertedWithCustomError(
+        fresh,
+        "QueryDeskBindingRefused",
+      );
       await expect(fresh.connect(owner).getFunction("bindQueryDesk")())
         .to.be.revertedWithCustomError(fresh, "QueryDeskBindingRefused")
         .withArgs(owner.address, owner.address);

@@ -23,7 +23,15 @@ const CSV_HEADER = "category,enterprise,status,abnormalListed,abnormalSince,abno
 const ROW_1 = "operating-status,91340101MA2T00000E,active,false,,,A,10-49,1M-10M,2024-12-31";
 const ROW_2 = "operating-status,91340102MA2T000010,active,false,,,B,10-49,1M-10M,2024-12-31";
 const BASIC = JSON.parse(readFileSync(join(EXAMPLES, "basic-info.json"), "utf8")) as Record<string, unknown>;
-const STATUS = { category: "operating-status", enterprise: "91340101MA2T00000E", status: "active", abnormalListed: false, employeeBand: "10-49", revenueBand: "1M-10M", asOf: "2024-12-31" };
+const STATUS = {
+  category: "operating-status",
+  enterprise: "91340101MA2T00000E",
+  status: "active",
+  abnormalListed: false,
+  employeeBand: "10-49",
+  revenueBand: "1M-10M",
+  asOf: "2024-12-31",
+};
 
 /** A folder this process cannot write, if the system lets us make one (chmod when not root, chattr +i as root). */
 function readOnlyFolder(parent: string): { dir: string; restore: () => void } | undefined {
@@ -57,9 +65,16 @@ describe("input checks (issue 12)", function () {
       const bad = Buffer.from([0xc3, 0x28]);
       const csv = file(
         "latin.csv",
-        Buffer.concat([Buffer.from(`${CSV_HEADER}\n${ROW_1}\noperating-status,91340104MA2T000033,active,true,2024-07-01,未按规定`), bad, Buffer.from(`报送,M,10-49,1M-10M,2024-12-31\n`)]),
+        Buffer.concat([
+          Buffer.from(`${CSV_HEADER}\n${ROW_1}\noperating-status,91340104MA2T000033,active,true,2024-07-01,未按规定`),
+          bad,
+          Buffer.from(`报送,M,10-49,1M-10M,2024-12-31\n`),
+        ]),
       );
-      expect(() => readRecordFile(csv)).to.throw(RecordFileError, /latin\.csv line 3, record 2: abnormalReason: is not valid UTF-8 \(byte 0xC3 at column \d+\)/);
+      expect(() => readRecordFile(csv)).to.throw(
+        RecordFileError,
+        /latin\.csv line 3, record 2: abnormalReason: is not valid UTF-8 \(byte 0xC3 at column \d+\)/,
+      );
       const text = JSON.stringify([STATUS, BASIC], null, 2);
       const at = text.indexOf("示例智能");
       const json = file("latin.json", Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from([0xff]), Buffer.from(text.slice(at))]));
@@ -76,7 +91,10 @@ describe("input checks (issue 12)", function () {
         /twice\.csv line 5, record 3: 91340101MA2T00000E operating-status is already on line 2 \(record 1\)/,
       );
       const json = file("twice.json", JSON.stringify({ records: [STATUS, BASIC, { ...STATUS, status: "suspended" }] }));
-      expect(() => readRecordFile(json)).to.throw(RecordFileError, /twice\.json record 3 \(index 2\): 91340101MA2T00000E operating-status is already record 1 \(index 0\)/);
+      expect(() => readRecordFile(json)).to.throw(
+        RecordFileError,
+        /twice\.json record 3 \(index 2\): 91340101MA2T00000E operating-status is already record 1 \(index 0\)/,
+      );
       // other categories of the same enterprise, or the same category of other enterprises, are fine
       expect(readRecordFile(join(EXAMPLES, "hefei-enterprise.json"))).to.have.length(3);
       expect(readRecordFile(join(EXAMPLES, "hefei-status.csv")).length).to.be.greaterThan(1);
@@ -97,9 +115,20 @@ describe("input checks (issue 12)", function () {
         RecordFileError,
         /surrogate\.json record 2: legalRepresentative: must not contain a lone surrogate \(U\+D800 at 1\)/,
       );
-      const pledges = { category: "financing-mortgage", enterprise: "91340104MA2TXN4K1N", loansOutstandingFen: "1", asOf: "2024-12-31", mortgages: [{ collateralKind: "equipment", amountFen: "1", securedCreditor: "X", registeredOn: "2024-01-01", expiresOn: "2025-01-01", status: "registered" }] };
+      const pledges = {
+        category: "financing-mortgage",
+        enterprise: "91340104MA2TXN4K1N",
+        loansOutstandingFen: "1",
+        asOf: "2024-12-31",
+        mortgages: [
+          { collateralKind: "equipment", amountFen: "1", securedCreditor: "X", registeredOn: "2024-01-01", expiresOn: "2025-01-01", status: "registered" },
+        ],
+      };
       const low = JSON.stringify(pledges).replace('"X"', '"\\udc00X"');
-      expect(() => readRecordFile(file("low.json", low))).to.throw(RecordFileError, /low\.json record 1: mortgages\[0\]\.securedCreditor: must not contain a lone surrogate \(U\+DC00 at 0\)/);
+      expect(() => readRecordFile(file("low.json", low))).to.throw(
+        RecordFileError,
+        /low\.json record 1: mortgages\[0\]\.securedCreditor: must not contain a lone surrogate \(U\+DC00 at 0\)/,
+      );
       // a proper pair (an emoji) is text like any other
       expect(readRecordFile(file("pair.json", JSON.stringify({ ...BASIC, name: "示例😀公司" })))[0]).to.have.property("name", "示例😀公司");
     });
@@ -184,7 +213,10 @@ describe("input checks (issue 12)", function () {
     it("3. every option is checked before the first transaction", async () => {
       const conn = await network.create();
       const deploymentsDir = join(dir, "deployments");
-      await rejection(deployConsortium(conn, { institutions: 100_000_000, deploymentsDir }), /^--institutions must be a whole number 0-100000, got 100000000 \(/);
+      await rejection(
+        deployConsortium(conn, { institutions: 100_000_000, deploymentsDir }),
+        /^--institutions must be a whole number 0-100000, got 100000000 \(/,
+      );
       await rejection(
         deployConsortium(conn, { objectionDays: 300_000_000_000_000, fresh: true, deploymentsDir }),
         /^--objection-days must be a whole number 1-213503982284891, got 300000000000000: the ledger keeps an objection's deadline as uint64 seconds/,
@@ -251,7 +283,10 @@ describe("input checks (issue 12)", function () {
         [["--enterprise", "91340104MA2TXN4K1X"], /^error: --enterprise 91340104MA2TXN4K1X: USCC check character is 'X', expected 'N'$/],
         [["--from", "2024-02-30"], /^error: --from 2024-02-30: not a calendar date \(2024-02 has 29 days\)$/],
         [["--to", "2026-11-31"], /^error: --to 2026-11-31: not a calendar date \(2026-11 has 30 days\)$/],
-        [["--city", "abc"], /^error: --city abc: must be the 6-digit division code of a connected city: 310000 \(Shanghai\), 320100 \(Nanjing\), .*340200 \(Wuhu\)$/],
+        [
+          ["--city", "abc"],
+          /^error: --city abc: must be the 6-digit division code of a connected city: 310000 \(Shanghai\), 320100 \(Nanjing\), .*340200 \(Wuhu\)$/,
+        ],
         [["--city", "999999"], /^error: --city 999999: not a connected city; the connected cities are 310000 \(Shanghai\), .*$/],
         [["--from", "2024-05-02", "--to", "2024-05-01"], /^error: --from 2024-05-02 is after --to 2024-05-01: no row can match$/],
         [["--sample", "3"], /^error: --sample needs --verify \(it chooses what --verify proves\)$/],
@@ -263,12 +298,34 @@ describe("input checks (issue 12)", function () {
     it("1, 5. attest and verify-record name the file and the field before anything is deployed", async () => {
       const csv = file(
         "latin-cli.csv",
-        Buffer.concat([Buffer.from(`${CSV_HEADER}\noperating-status,91340101MA2T00000E,active,true,2024-07-01,caf`), Buffer.from([0xe9]), Buffer.from(",A,10-49,1M-10M,2024-12-31\n")]),
+        Buffer.concat([
+          Buffer.from(`${CSV_HEADER}\noperating-status,91340101MA2T00000E,active,true,2024-07-01,caf`),
+          Buffer.from([0xe9]),
+          Buffer.from(",A,10-49,1M-10M,2024-12-31\n"),
+        ]),
       );
       const utf8 = await hh(["attest", "--file", csv]);
       oneLineError(utf8, /^error: .*latin-cli\.csv line 2, record 1: abnormalReason: is not valid UTF-8 \(byte 0xE9 at column \d+\)/);
       expect(utf8.stderr).not.to.match(/deploying/);
-      const proof = file("cli.proof.json", JSON.stringify({ format: "yrd-record-proof/1", network: "default", chainId: "31337", ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3", enterprise: "91340104MA2TXN4K1N", category: 1, version: 1, nodeId: 23, mode: "live", salt: "0xzz", digest: `0x${"22".repeat(32)}`, leafHash: `0x${"33".repeat(32)}`, txHash: `0x${"55".repeat(32)}`, block: 7 }));
+      const proof = file(
+        "cli.proof.json",
+        JSON.stringify({
+          format: "yrd-record-proof/1",
+          network: "default",
+          chainId: "31337",
+          ledger: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+          enterprise: "91340104MA2TXN4K1N",
+          category: 1,
+          version: 1,
+          nodeId: 23,
+          mode: "live",
+          salt: "0xzz",
+          digest: `0x${"22".repeat(32)}`,
+          leafHash: `0x${"33".repeat(32)}`,
+          txHash: `0x${"55".repeat(32)}`,
+          block: 7,
+        }),
+      );
       const v = await hh(["verify-record", "--record", join(EXAMPLES, "basic-info.json"), "--proof", proof]);
       oneLineError(v, /^error: proof file .*cli\.proof\.json: salt: must be 0x and 64 hex digits \(32 bytes\), got "0xzz"$/);
     });
@@ -276,7 +333,12 @@ describe("input checks (issue 12)", function () {
     it("5. a --data-dir that cannot be written is one line naming the folder, before anything is deployed", async () => {
       const notAFolder = file("data-file", "x");
       const r = await hh(["attest", "--file", join(EXAMPLES, "basic-info.json"), "--data-dir", join(notAFolder, "data")]);
-      oneLineError(r, new RegExp(`^error: the folder ${join(notAFolder, "data", "default-31337").replace(/[/\\.]/g, "\\$&")} cannot be created or written \\(ENOTDIR.*\\): use a writable --data-dir$`));
+      oneLineError(
+        r,
+        new RegExp(
+          `^error: the folder ${join(notAFolder, "data", "default-31337").replace(/[/\\.]/g, "\\$&")} cannot be created or written \\(ENOTDIR.*\\): use a writable --data-dir$`,
+        ),
+      );
       expect(r.stdout + r.stderr).not.to.match(/registered \d+ institutions/);
     });
   });
@@ -291,6 +353,6 @@ describe("input checks (issue 12)", function () {
     expect(() => parseDate("2024-13-01", "--to")).to.throw("--to 2024-13-01: not a calendar date (month 13)");
     expect(() => parseDate("2024-04-31T10:00:00Z", "--to")).to.throw("--to 2024-04-31T10:00:00Z: not a calendar date (2024-04 has 30 days)");
     expect(() => parseDate("2024-04-30T24:30:00Z", "--to")).to.throw("--to 2024-04-30T24:30:00Z: not a time of day (hour 24)");
-    expect(() => parseDate("yesterday", "--from")).to.throw('--from yesterday: must be a date YYYY-MM-DD or an ISO time such as 2024-05-01T08:00:00Z');
+    expect(() => parseDate("yesterday", "--from")).to.throw("--from yesterday: must be a date YYYY-MM-DD or an ISO time such as 2024-05-01T08:00:00Z");
   });
 });

@@ -36,8 +36,22 @@ describe("city node and its journal", function () {
     const salt = new Uint8Array(32).fill(7);
     const encoding = toUtf8Bytes(text);
     const digest = fastRecordDigest(salt, encoding);
-    const record = { enterprise, category: 2, version: 1, salt, encoding, digest, leafHash: fastRecordLeaf(usccBytes(enterprise), 2, 1, digest), recordJson: "{}", batchId: null };
-    const step: NewStep<"attest"> = { key: `attest/${enterprise}/2/v1`, kind: "attest", payload: { items: [{ enterprise, category: 2, version: 1, digest: hexlify(digest) }] } };
+    const record = {
+      enterprise,
+      category: 2,
+      version: 1,
+      salt,
+      encoding,
+      digest,
+      leafHash: fastRecordLeaf(usccBytes(enterprise), 2, 1, digest),
+      recordJson: "{}",
+      batchId: null,
+    };
+    const step: NewStep<"attest"> = {
+      key: `attest/${enterprise}/2/v1`,
+      kind: "attest",
+      payload: { items: [{ enterprise, category: 2, version: 1, digest: hexlify(digest) }] },
+    };
     await node.journalSteps([step], () => node.store.putPending([record]));
     return { step, digest };
   }
@@ -64,7 +78,11 @@ describe("city node and its journal", function () {
     const first = await open();
     const { digest } = await journalOnly(first, enterprise, "sent, never marked");
     // the transaction goes out, then the command dies before recording anything
-    await (await c.ledger.connect(f.operators[HEFEI_NODE - 1]).attest({ enterprise: hexlify(usccBytes(enterprise)), category: 2, version: 1, digest: hexlify(digest) })).wait();
+    await (
+      await c.ledger
+        .connect(f.operators[HEFEI_NODE - 1])
+        .attest({ enterprise: hexlify(usccBytes(enterprise)), category: 2, version: 1, digest: hexlify(digest) })
+    ).wait();
     first.close();
     const second = await open();
     try {
@@ -89,7 +107,11 @@ describe("city node and its journal", function () {
       // a step carrying version 1 again: the ledger refuses it before anything is mined
       const salt = new Uint8Array(32).fill(1);
       const digest = fastRecordDigest(salt, toUtf8Bytes("again"));
-      const step: NewStep<"attest"> = { key: `attest/${enterprise}/1/v1-again`, kind: "attest", payload: { items: [{ enterprise, category: 1, version: 1, digest: hexlify(digest) }] } };
+      const step: NewStep<"attest"> = {
+        key: `attest/${enterprise}/1/v1-again`,
+        kind: "attest",
+        payload: { items: [{ enterprise, category: 1, version: 1, digest: hexlify(digest) }] },
+      };
       await node.journalSteps([step]);
       const err = await rejection(node.execute(step), /refused by the chain: VersionNotIncreasing/);
       expect(err).to.be.instanceOf(WriteRefused);
@@ -128,7 +150,9 @@ describe("city node and its journal", function () {
       const b = { chainId: "31337", genesis: keccak256(toUtf8Bytes("chain a")), registry: "0x" + "11".repeat(20), deployBlock: 1, node: "hf-1" };
       store.bindToChain(b);
       store.bindToChain(b); // the same chain again: fine
-      expect(() => store.bindToChain({ ...b, genesis: keccak256(toUtf8Bytes("chain b")) })).to.throw(/node store :memory: belongs to a chain whose genesis block is .*use another --data-dir, or pass --fresh/);
+      expect(() => store.bindToChain({ ...b, genesis: keccak256(toUtf8Bytes("chain b")) })).to.throw(
+        /node store :memory: belongs to a chain whose genesis block is .*use another --data-dir, or pass --fresh/,
+      );
       expect(() => store.bindToChain({ ...b, registry: "0x" + "22".repeat(20) })).to.throw(/belongs to the deployment with registry 0x1111/);
     } finally {
       store.close();

@@ -11,7 +11,6 @@ const Outcome = { None: 0, Open: 1, Corrected: 2, Rejected: 3, Unconfirmed: 4 } 
 const ENCODING = ["bytes18", "uint8", "uint32", "bytes32"];
 const DAY = 86_400;
 
-
 describe("CreditLedger", function () {
   let f: Awaited<ReturnType<typeof deployedConsortium>>;
   let ledger: CreditLedger;
@@ -99,7 +98,9 @@ describe("CreditLedger", function () {
         .to.be.revertedWithCustomError(f.registry, "NotNodeOperator")
         .withArgs(f.spare[0].address);
       await f.registry.connect(f.regulator).setNodeFrozen(5, true);
-      await expect(nj().attest(req(NANJING, 2, 1, id("x")))).to.be.revertedWithCustomError(f.registry, "NodeIsFrozen").withArgs(5);
+      await expect(nj().attest(req(NANJING, 2, 1, id("x"))))
+        .to.be.revertedWithCustomError(f.registry, "NodeIsFrozen")
+        .withArgs(5);
       // nj-2 (node 6) is in the same city and can still attest
       await ledger.connect(f.operators[5]).attest(req(NANJING, 2, 1, id("x")));
     });
@@ -141,7 +142,9 @@ describe("CreditLedger", function () {
       expect(await ledger.verifyRecord(1, { ...leafOf(values[0]), version: 2 }, proof)).to.equal(Status.NotAnchored);
       expect(await ledger.verifyRecord(1, { ...leafOf(values[0]), category: 2 }, proof)).to.equal(Status.NotAnchored);
       expect(await ledger.verifyRecord(1, leafOf(values[1]), proof)).to.equal(Status.NotAnchored); // another leaf's proof
-      await expect(ledger.verifyRecord(2, leafOf(values[0]), proof)).to.be.revertedWithCustomError(ledger, "UnknownBatch").withArgs(2);
+      await expect(ledger.verifyRecord(2, leafOf(values[0]), proof))
+        .to.be.revertedWithCustomError(ledger, "UnknownBatch")
+        .withArgs(2);
       await expect(ledger.verifyRecord(1, leafOf(values[0]), Array(65).fill(ZeroHash))).to.be.revertedWithCustomError(ledger, "ProofTooLong");
     });
 

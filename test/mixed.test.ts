@@ -77,7 +77,21 @@ describe("commands mixed on one hardhat node", function () {
     const manifestBefore = readFileSync(manifestFile(), "utf8");
 
     // the replay runs on this deployment: it keeps the stores and the manifest, and appends to the same logs
-    const replayArgs = ["replay", "--scale", "0.0002", "--seed", "mixed", "--batch-size", "300", "--workers", "0", "--data-dir", data, "--out", join(dir, "out")];
+    const replayArgs = [
+      "replay",
+      "--scale",
+      "0.0002",
+      "--seed",
+      "mixed",
+      "--batch-size",
+      "300",
+      "--workers",
+      "0",
+      "--data-dir",
+      data,
+      "--out",
+      join(dir, "out"),
+    ];
     const r = await hh(...replayArgs);
     expect(r.code, r.stderr.slice(-3000)).to.equal(0);
     expect(r.stdout).to.match(/counts match the targets: yes/);
@@ -91,7 +105,10 @@ describe("commands mixed on one hardhat node", function () {
     expect(size).to.equal(seq + 1);
 
     // what the first commands wrote still proves
-    const basicProof = join(proofs, readdirSync(proofs).find((f) => f.includes("MA2TXN4K1N-basic-info-v1"))!);
+    const basicProof = join(
+      proofs,
+      readdirSync(proofs).find((f) => f.includes("MA2TXN4K1N-basic-info-v1"))!,
+    );
     const v = await hh("verify-record", "--record", join(EXAMPLES, "basic-info.json"), "--proof", basicProof, "--data-dir", data);
     expect(v.stdout.trim(), v.stderr).to.equal("valid");
 
@@ -127,7 +144,11 @@ describe("commands mixed on one hardhat node", function () {
     hefeiRecords(file, 1_000);
     const out = join(dir, "proofs-3000");
     const args = ["--network", "localhost", "attest", "--file", file, "--batch-size", "1", "--data-dir", data, "--out", out];
-    const child = spawn(process.execPath, [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const closed = new Promise((r) => child.once("close", r));
@@ -158,7 +179,9 @@ describe("commands mixed on one hardhat node", function () {
       const states = store.db.prepare("SELECT state, COUNT(*) AS n FROM journal GROUP BY state").all() as { state: string; n: number }[];
       expect(states.filter((s) => s.state === "pending" || s.state === "sent")).to.deep.equal([]);
       expect(store.counts()).to.deep.include({ pending: 0 });
-      expect(store.db.prepare("SELECT MAX(version) AS v, COUNT(*) AS n FROM records WHERE mode = 'live' AND enterprise != ?").get(HEFEI_ENTERPRISE)).to.deep.equal({ v: 1, n: 3_000 });
+      expect(
+        store.db.prepare("SELECT MAX(version) AS v, COUNT(*) AS n FROM records WHERE mode = 'live' AND enterprise != ?").get(HEFEI_ENTERPRISE),
+      ).to.deep.equal({ v: 1, n: 3_000 });
     } finally {
       store.close();
     }
@@ -179,7 +202,9 @@ describe("commands mixed on one hardhat node", function () {
     const before = filesBelow(data);
     const audit = await hh("audit", "--verify", "--format", "json", "--data-dir", data);
     expect(audit.code, audit.stderr.slice(-2000)).to.equal(0);
-    expect(filesBelow(data).filter((f) => !f.endsWith("-shm") && !f.endsWith("-wal"))).to.deep.equal(before.filter((f) => !f.endsWith("-shm") && !f.endsWith("-wal")));
+    expect(filesBelow(data).filter((f) => !f.endsWith("-shm") && !f.endsWith("-wal"))).to.deep.equal(
+      before.filter((f) => !f.endsWith("-shm") && !f.endsWith("-wal")),
+    );
 
     // a copy of the stores in which node sh-1 lost a block of its replayed log
     const tampered = join(dir, "tampered");
@@ -206,7 +231,10 @@ describe("commands mixed on one hardhat node", function () {
       // redeployed elsewhere, with the old stores: refused, naming the store and the way out
       const elsewhere = { ...otherEnv, YRD_DEPLOYMENTS_DIR: join(dir, "deployments-other") };
       expect((await runHardhat(["--network", "localhost", "deploy", "--institutions", "25"], elsewhere)).code).to.equal(0);
-      const reused = await runHardhat(["--network", "localhost", "attest", "--file", join(EXAMPLES, "basic-info.json"), "--data-dir", data, "--out", join(dir, "p")], elsewhere);
+      const reused = await runHardhat(
+        ["--network", "localhost", "attest", "--file", join(EXAMPLES, "basic-info.json"), "--data-dir", data, "--out", join(dir, "p")],
+        elsewhere,
+      );
       expect(reused.code).to.equal(1);
       expect(reused.stderr).to.match(/node store .*hf-1\.sqlite belongs to a chain whose genesis block is .*use another --data-dir, or pass --fresh/);
     } finally {

@@ -73,8 +73,31 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const enterprise = uscc("310115", "MA1NW0001");
     const token = readFileSync(join(data, `yrd-${net.chainId}`, "sh-1.service-token"), "utf8").trim();
     const records = [
-      { category: "basic-info", enterprise, name: "上海示例网络科技有限公司", legalRepresentative: "李华", registeredCapitalFen: "100000000", currency: "CNY", establishedOn: "2019-03-01", address: "上海市浦东新区示例路 1 号", industryCode: "I6510", enterpriseType: "limited-liability", signer: enterpriseKey.address },
-      { category: "operating-status", enterprise, status: "active", abnormalListed: false, abnormalSince: "", abnormalReason: "", taxCreditGrade: "A", employeeBand: "50-299", revenueBand: "10M-100M", asOf: "2024-12-31" },
+      {
+        category: "basic-info",
+        enterprise,
+        name: "上海示例网络科技有限公司",
+        legalRepresentative: "李华",
+        registeredCapitalFen: "100000000",
+        currency: "CNY",
+        establishedOn: "2019-03-01",
+        address: "上海市浦东新区示例路 1 号",
+        industryCode: "I6510",
+        enterpriseType: "limited-liability",
+        signer: enterpriseKey.address,
+      },
+      {
+        category: "operating-status",
+        enterprise,
+        status: "active",
+        abnormalListed: false,
+        abnormalSince: "",
+        abnormalReason: "",
+        taxCreditGrade: "A",
+        employeeBand: "50-299",
+        revenueBand: "10M-100M",
+        asOf: "2024-12-31",
+      },
     ];
     const submitted = await api(sh, "/operator/records", { records }, { authorization: `Bearer ${token}` });
     expect(submitted.status, await submitted.clone().text()).to.equal(200);
@@ -87,9 +110,24 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const deployer = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(TEST_MNEMONIC), "m/44'/60'/0'/0/0").connect(provider);
     await (await deployer.sendTransaction({ to: await institution.getAddress(), value: 10n ** 18n })).wait();
     const now = (await provider.getBlock("latest"))!.timestamp;
-    const auth: Authorization = { enterprise: hexlify(usccBytes(enterprise)), institution: inst.institutionId, purpose: Purpose.CreditApproval, categories: ALL, notBefore: now - 60, notAfter: now + 86_400, nonce: 1n };
-    const deployment = { chainId: manifest.chainId, consentRegistry: manifest.contracts.ConsentRegistry.address, queryDesk: manifest.contracts.QueryDesk.address };
-    const contracts = { consents: ConsentRegistry__factory.connect(deployment.consentRegistry, provider), desk: QueryDesk__factory.connect(deployment.queryDesk, provider) };
+    const auth: Authorization = {
+      enterprise: hexlify(usccBytes(enterprise)),
+      institution: inst.institutionId,
+      purpose: Purpose.CreditApproval,
+      categories: ALL,
+      notBefore: now - 60,
+      notAfter: now + 86_400,
+      nonce: 1n,
+    };
+    const deployment = {
+      chainId: manifest.chainId,
+      consentRegistry: manifest.contracts.ConsentRegistry.address,
+      queryDesk: manifest.contracts.QueryDesk.address,
+    };
+    const contracts = {
+      consents: ConsentRegistry__factory.connect(deployment.consentRegistry, provider),
+      desk: QueryDesk__factory.connect(deployment.queryDesk, provider),
+    };
     const signature = await signAuthorization(enterpriseKey, consentDomain(manifest.chainId, deployment.consentRegistry), auth);
     const body = await signQueryRequest(institution, provider, contracts, deployment, enterprise, auth, signature);
     const relayed = await api(hz, "/institution/queries", body);
@@ -101,7 +139,11 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     let served: { reports: CreditReport[]; reportDigests: string[] } | undefined;
     const deadline = Date.now() + 120_000;
     while (!served) {
-      const r = await api(sh, `/institution/queries/${queryId}/reports`, await signReportsChallenge(institution, manifest.chainId, deployment.queryDesk, queryId));
+      const r = await api(
+        sh,
+        `/institution/queries/${queryId}/reports`,
+        await signReportsChallenge(institution, manifest.chainId, deployment.queryDesk, queryId),
+      );
       if (r.status === 200) served = (await r.json()) as typeof served;
       else if (r.status !== 409 || Date.now() > deadline) throw new Error(`reports of query ${queryId}: ${r.status} ${await r.text()}`);
       else await sleep(1_000);
@@ -113,7 +155,9 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     // 4. the audit against a third validator (Hefei's) proves every item: the records, the query, sh-1's log
     let findings: { subject: string; ok: boolean }[];
     for (let attempt = 0; ; attempt++) {
-      const audit = await hh(["--network", "yrd", "audit", "--enterprise", enterprise, "--verify", "--format", "json", "--data-dir", data], { YRD_RPC_NODE: "hf-1" });
+      const audit = await hh(["--network", "yrd", "audit", "--enterprise", enterprise, "--verify", "--format", "json", "--data-dir", data], {
+        YRD_RPC_NODE: "hf-1",
+      });
       expect(audit.code, audit.stderr.slice(-2000) + audit.stdout.slice(-2000)).to.be.oneOf([0, 2]);
       findings = JSON.parse(audit.stdout).verification.findings;
       // the service commits its log on its own trigger: wait (bounded) until the entry is committed
@@ -135,9 +179,25 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const operator = manifest.nodes.find((n) => n.nodeId === sh.nodeId)!.operator;
     // 250 records: three multiAttest steps of up to 100, each waiting for its 1-second Clique block
     const enterprises = Array.from({ length: 250 }, (_, i) => uscc("310115", `MA1KL${String(i).padStart(4, "0")}`));
-    const records = enterprises.map((enterprise) => ({ category: "operating-status", enterprise, status: "active", abnormalListed: false, abnormalSince: "", abnormalReason: "", taxCreditGrade: "B", employeeBand: "10-49", revenueBand: "1M-10M", asOf: "2024-06-30" }));
+    const records = enterprises.map((enterprise) => ({
+      category: "operating-status",
+      enterprise,
+      status: "active",
+      abnormalListed: false,
+      abnormalSince: "",
+      abnormalReason: "",
+      taxCreditGrade: "B",
+      employeeBand: "10-49",
+      revenueBand: "1M-10M",
+      asOf: "2024-06-30",
+    }));
     let answered: string | undefined;
-    const post = fetch(`http://127.0.0.1:${sh.apiPort}/operator/records`, { method: "POST", headers, body: JSON.stringify({ records }), signal: AbortSignal.timeout(120_000) }).then(
+    const post = fetch(`http://127.0.0.1:${sh.apiPort}/operator/records`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ records }),
+      signal: AbortSignal.timeout(120_000),
+    }).then(
       async (r) => (answered = `${r.status} ${await r.text()}`),
       (e: Error) => e,
     );
@@ -192,10 +252,15 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const events = await ledger.queryFilter(ledger.filters.Attested(undefined, undefined, undefined, undefined, sh.nodeId), 0);
     const ours = new Set(enterprises.map((e) => hexlify(usccBytes(e)).toLowerCase()));
     const counts = new Map<string, number>();
-    for (const ev of events) if (ours.has(ev.args.enterprise.toLowerCase())) counts.set(ev.args.enterprise.toLowerCase(), (counts.get(ev.args.enterprise.toLowerCase()) ?? 0) + 1);
+    for (const ev of events)
+      if (ours.has(ev.args.enterprise.toLowerCase())) counts.set(ev.args.enterprise.toLowerCase(), (counts.get(ev.args.enterprise.toLowerCase()) ?? 0) + 1);
     expect(counts.size).to.equal(enterprises.length);
     expect([...counts.values()].every((n) => n === 1)).to.equal(true);
-    const health = (await (await fetch(`http://127.0.0.1:${restarted.apiPort}/health`, { signal: AbortSignal.timeout(10_000) })).json()) as { status: string; journal: { pending: number; sent: number; failed: number }; queuedRecords: number };
+    const health = (await (await fetch(`http://127.0.0.1:${restarted.apiPort}/health`, { signal: AbortSignal.timeout(10_000) })).json()) as {
+      status: string;
+      journal: { pending: number; sent: number; failed: number };
+      queuedRecords: number;
+    };
     expect(health.status).to.equal("ok");
     expect(health.journal).to.include({ pending: 0, sent: 0, failed: 0 });
     expect(health.queuedRecords).to.equal(0);
@@ -206,7 +271,15 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const attest = await hh(["--network", "yrd", "attest", "--file", "seeds/examples/hefei-enterprise.json", "--out", proofs, "--data-dir", data]);
     expect(attest.code, attest.stderr.slice(-2000)).to.equal(0);
     expect(attest.stderr).to.match(/node hf-1: its service runs \(http:\/\/127\.0\.0\.1:\d+\), its only writer: 3 record\(s\) submitted there/);
-    const verify = await hh(["--network", "yrd", "verify-record", "--record", "seeds/examples/hefei-enterprise.json", "--proof", join(proofs, "91340104MA2TXN4K1N-basic-info-v1.proof.json")]);
+    const verify = await hh([
+      "--network",
+      "yrd",
+      "verify-record",
+      "--record",
+      "seeds/examples/hefei-enterprise.json",
+      "--proof",
+      join(proofs, "91340104MA2TXN4K1N-basic-info-v1.proof.json"),
+    ]);
     expect(verify.code, verify.stdout + verify.stderr).to.equal(0);
     expect(verify.stdout).to.match(/valid/);
 

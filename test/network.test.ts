@@ -89,7 +89,12 @@ describe("multi-node chain: 4 geth Clique validators on 127.0.0.1", function () 
 
   it("advances with blocks sealed by different signers, and every node has the same head hash and state root", async () => {
     const start = (await headOf(m.nodes[0].httpPort)).number;
-    await until("8 more blocks", 30_000, () => headOf(m.nodes[0].httpPort), (h) => h.number >= start + 8);
+    await until(
+      "8 more blocks",
+      30_000,
+      () => headOf(m.nodes[0].httpPort),
+      (h) => h.number >= start + 8,
+    );
     const top = (await headOf(m.nodes[0].httpPort)).number;
     const signers = new Set(await Promise.all(Array.from({ length: 8 }, (_, k) => signerOf(m.nodes[0].httpPort, top - k))));
     expect(signers.size).to.be.greaterThanOrEqual(3); // Clique: a signer may seal only one of any 3 consecutive blocks of 4 signers
@@ -105,14 +110,29 @@ describe("multi-node chain: 4 geth Clique validators on 127.0.0.1", function () 
     const victim = nodeOf("hz-1");
     const others = m.nodes.filter((n) => n !== victim);
     expect(killValidator(victim.pid, victim.dataDir)).to.equal(true);
-    await until("the killed geth gone", 10_000, async () => isValidatorProcess(victim.pid, victim.dataDir), (alive) => !alive);
+    await until(
+      "the killed geth gone",
+      10_000,
+      async () => isValidatorProcess(victim.pid, victim.dataDir),
+      (alive) => !alive,
+    );
     const at = (await headOf(others[0].httpPort)).number;
-    await until("5 more blocks from 3 of 4", 30_000, () => headOf(others[0].httpPort), (h) => h.number >= at + 5);
+    await until(
+      "5 more blocks from 3 of 4",
+      30_000,
+      () => headOf(others[0].httpPort),
+      (h) => h.number >= at + 5,
+    );
     expect((await networkStatus(dir)).ok).to.equal(false); // a node is down: status says so
 
     await up(); // starts the killed node again; waits until all four agree on an advancing head
     const top = (await headOf(others[0].httpPort)).number;
-    await until("the restarted node at the others' head", 30_000, () => headOf(nodeOf("hz-1").httpPort), (h) => h.number >= top);
+    await until(
+      "the restarted node at the others' head",
+      30_000,
+      () => headOf(nodeOf("hz-1").httpPort),
+      (h) => h.number >= top,
+    );
     expect((await blockOf(nodeOf("hz-1").httpPort, top))!.hash).to.equal((await blockOf(others[0].httpPort, top))!.hash);
     expect((await networkStatus(dir)).ok).to.equal(true);
   });
@@ -135,7 +155,12 @@ describe("multi-node chain: 4 geth Clique validators on 127.0.0.1", function () 
     expect((await headOf(left[1].httpPort)).number).to.be.at.most(halted + 1);
 
     await up(); // the two come back
-    await until("blocks again", 30_000, () => headOf(left[0].httpPort), (h) => h.number >= halted + 3);
+    await until(
+      "blocks again",
+      30_000,
+      () => headOf(left[0].httpPort),
+      (h) => h.number >= halted + 3,
+    );
     const s = await networkStatus(dir);
     expect(s.ok, s.problems.join("; ")).to.equal(true);
   });

@@ -219,12 +219,24 @@ describe("privacy: no record plaintext on chain (issue 12)", function () {
     conn = await network.create();
     const seeds = loadSeeds();
     const cfg = loadWorkloadConfig(seeds);
-    const base = (mode: "bulk" | "live"): ReplayOptions => ({ scale: SCALE, mode, seed: SEED, batchSize: BATCH_SIZE, workers: 0, dataDir: join(dir, mode), resume: false, progress: false });
+    const base = (mode: "bulk" | "live"): ReplayOptions => ({
+      scale: SCALE,
+      mode,
+      seed: SEED,
+      batchSize: BATCH_SIZE,
+      workers: 0,
+      dataDir: join(dir, mode),
+      resume: false,
+      progress: false,
+    });
 
     // a bulk replay: its records are regenerated here from the seed and each node's salt secret, as the replay made them
     await replay(conn, base("bulk"));
     const targets = scaledTargets(seeds, SCALE);
-    const counts = apportion(targets.enterprises, seeds.cities.map((c) => cfg.enterpriseShares.get(c.code)!));
+    const counts = apportion(
+      targets.enterprises,
+      seeds.cities.map((c) => cfg.enterpriseShares.get(c.code)!),
+    );
     const pop = new Population(SEED, seeds.cities, counts, cfg.financingShare, cfg.correctionShare, cfg.revocationShare, cfg.objectionShare);
     const bulk = await reopen("bulk");
     try {
@@ -287,11 +299,23 @@ describe("privacy: no record plaintext on chain (issue 12)", function () {
     const [amount] = [...needles.words.entries()].filter(([, label]) => label.endsWith("registered capital"));
     const [salt] = [...needles.bytes.values()].flat().filter((n) => n.label.endsWith(" salt"));
     // calldata: a plain transfer whose data carries a name and an amount word
-    await (await signers[50].sendTransaction({ to: signers[51].address, data: hexlify(Buffer.concat([Buffer.from("c0ffee00", "hex"), zeroPadBytes(amount[0]), name.value])) })).wait();
+    await (
+      await signers[50].sendTransaction({
+        to: signers[51].address,
+        data: hexlify(Buffer.concat([Buffer.from("c0ffee00", "hex"), zeroPadBytes(amount[0]), name.value])),
+      })
+    ).wait();
     // an event and a storage slot: a node attests a live digest equal to a record's salt (a leak on purpose)
     const ledger = await conn.ethers.getContractAt("CreditLedger", manifestOf("bulk").manifest.contracts.CreditLedger.address);
     const hefei = hexlify(usccBytes("91340104MA2TXN4K1N"));
-    await (await ledger.connect(signers[2 + 22]).getFunction("attest")({ enterprise: hefei, category: Category.FinancingMortgage, version: 1, digest: hexlify(salt.value) })).wait();
+    await (
+      await ledger.connect(signers[2 + 22]).getFunction("attest")({
+        enterprise: hefei,
+        category: Category.FinancingMortgage,
+        version: 1,
+        digest: hexlify(salt.value),
+      })
+    ).wait();
     const scanner = new Scanner(needles);
     await scanChain(conn.ethers.provider, scanner, lastBlock + 1, await conn.ethers.provider.getBlockNumber());
     const where = (label: string) => scanner.findings.filter((x) => x.needle === label).map((x) => x.where.split(" ")[0]);

@@ -11,7 +11,6 @@ const STATUS = 1 << 2;
 const FINANCING = 1 << 3;
 const HOUR = 3600;
 
-
 describe("authorized queries", function () {
   let f: Awaited<ReturnType<typeof deployedConsortium>>;
   let ledger: CreditLedger;
@@ -102,7 +101,9 @@ describe("authorized queries", function () {
       const send = async (a: Authorization) => consents.connect(inst).registerAuthorization(a, await signAuthorization(enterpriseKey, domain, a));
       await expect(send(auth({ purpose: 0 as Purpose }))).to.be.revertedWithCustomError(consents, "InvalidPurpose");
       await expect(send(auth({ categories: 0 }))).to.be.revertedWithCustomError(consents, "InvalidCategories");
-      await expect(send(auth({ categories: 1 }))).to.be.revertedWithCustomError(consents, "InvalidCategories").withArgs(1);
+      await expect(send(auth({ categories: 1 })))
+        .to.be.revertedWithCustomError(consents, "InvalidCategories")
+        .withArgs(1);
       await expect(send(auth({ notBefore: now, notAfter: now }))).to.be.revertedWithCustomError(consents, "InvalidValidityWindow");
       await expect(send(auth({ notBefore: now - 100, notAfter: now - 10 }))).to.be.revertedWithCustomError(consents, "AuthorizationExpired");
       const unbound = auth({ enterprise: b18(uscc("340104", "MA2TXN4K2")) });
@@ -118,8 +119,9 @@ describe("authorized queries", function () {
       const inst = await f.institutionSigner(1);
       await consents.connect(inst).registerAuthorization(a, await signAuthorization(owner, domain, a));
       const wrong = auth({ enterprise: b18(code), nonce: 5n });
-      await expect(consents.connect(inst).registerAuthorization(wrong, await signAuthorization(Wallet.createRandom(), domain, wrong)))
-        .to.be.revertedWithCustomError(consents, "InvalidSignature");
+      await expect(
+        consents.connect(inst).registerAuthorization(wrong, await signAuthorization(Wallet.createRandom(), domain, wrong)),
+      ).to.be.revertedWithCustomError(consents, "InvalidSignature");
     });
 
     it("lets only the enterprise revoke, and cancel an unused nonce", async () => {
@@ -135,8 +137,10 @@ describe("authorized queries", function () {
       await consents.connect(ent).cancelNonce(b18(HEFEI), 7n);
       const a = auth({ nonce: 7n });
       const inst = await f.institutionSigner(1);
-      await expect(consents.connect(inst).registerAuthorization(a, await signAuthorization(enterpriseKey, domain, a)))
-        .to.be.revertedWithCustomError(consents, "NonceAlreadyUsed");
+      await expect(consents.connect(inst).registerAuthorization(a, await signAuthorization(enterpriseKey, domain, a))).to.be.revertedWithCustomError(
+        consents,
+        "NonceAlreadyUsed",
+      );
     });
   });
 
@@ -175,7 +179,9 @@ describe("authorized queries", function () {
       const ent = enterpriseKey.connect(f.conn.ethers.provider);
       await f.conn.networkHelpers.setBalance(ent.address, 10n ** 18n);
       await consents.connect(ent).revokeAuthorization(authId);
-      await expect(desk.connect(inst).requestQuery(ask(authId))).to.be.revertedWithCustomError(consents, "AuthorizationIsRevoked").withArgs(authId);
+      await expect(desk.connect(inst).requestQuery(ask(authId)))
+        .to.be.revertedWithCustomError(consents, "AuthorizationIsRevoked")
+        .withArgs(authId);
     });
 
     it("refuses a wrong purpose, unauthorized categories, another enterprise and another institution's authorization", async () => {
@@ -191,16 +197,22 @@ describe("authorized queries", function () {
         "WrongEnterprise",
       );
       const other = await f.institutionSigner(2);
-      await expect(desk.connect(other).requestQuery(ask(authId))).to.be.revertedWithCustomError(consents, "WrongInstitution").withArgs(authId, 1, 2);
+      await expect(desk.connect(other).requestQuery(ask(authId)))
+        .to.be.revertedWithCustomError(consents, "WrongInstitution")
+        .withArgs(authId, 1, 2);
     });
 
     it("refuses a suspended institution and one whose sponsor node is frozen", async () => {
       const { inst, authId } = await register(auth());
       await f.registry.connect(f.operators[0]).setInstitutionStatus(1, 2);
-      await expect(desk.connect(inst).requestQuery(ask(authId))).to.be.revertedWithCustomError(f.registry, "NotActiveInstitution").withArgs(1, 2);
+      await expect(desk.connect(inst).requestQuery(ask(authId)))
+        .to.be.revertedWithCustomError(f.registry, "NotActiveInstitution")
+        .withArgs(1, 2);
       await f.registry.connect(f.operators[0]).setInstitutionStatus(1, 1);
       await f.registry.connect(f.regulator).setNodeFrozen(1, true);
-      await expect(desk.connect(inst).requestQuery(ask(authId))).to.be.revertedWithCustomError(f.registry, "SponsorNotActive").withArgs(1, 1);
+      await expect(desk.connect(inst).requestQuery(ask(authId)))
+        .to.be.revertedWithCustomError(f.registry, "SponsorNotActive")
+        .withArgs(1, 1);
     });
 
     it("only an active node of the enterprise's city serves; a frozen one cannot", async () => {
@@ -211,7 +223,9 @@ describe("authorized queries", function () {
         .withArgs(1, 340100, 310000);
       await expect(desk.connect(f.spare[0]).denyQuery(1, 1)).to.be.revertedWithCustomError(f.registry, "NotNodeOperator");
       await f.registry.connect(f.regulator).setNodeFrozen(23, true);
-      await expect(hefeiNode().fulfilQuery(1, [id("r")])).to.be.revertedWithCustomError(f.registry, "NodeIsFrozen").withArgs(23);
+      await expect(hefeiNode().fulfilQuery(1, [id("r")]))
+        .to.be.revertedWithCustomError(f.registry, "NodeIsFrozen")
+        .withArgs(23);
       // hf-2 (node 24) is in Hefei too
       await expect(hefeiNode().connect(f.operators[23]).fulfilQuery(1, [])).to.be.revertedWithCustomError(desk, "NoReports");
       await expect(desk.connect(f.operators[23]).denyQuery(1, 0)).to.be.revertedWithCustomError(desk, "ZeroReason");
@@ -224,7 +238,9 @@ describe("authorized queries", function () {
       await expect(desk.expireQuery(1)).to.be.revertedWithCustomError(desk, "QueryNotYetExpired");
       const q = await desk.query(1);
       await f.conn.networkHelpers.time.increaseTo(q.deadline + 1n);
-      await expect(hefeiNode().fulfilQuery(1, [id("r")])).to.be.revertedWithCustomError(desk, "QueryDeadlinePassed").withArgs(1, q.deadline);
+      await expect(hefeiNode().fulfilQuery(1, [id("r")]))
+        .to.be.revertedWithCustomError(desk, "QueryDeadlinePassed")
+        .withArgs(1, q.deadline);
       await expect(desk.connect(f.spare[3]).expireQuery(1)).to.emit(desk, "QueryExpired").withArgs(1);
       expect((await desk.query(1)).status).to.equal(QueryStatus.Expired);
       await expect(desk.expireQuery(2)).to.be.revertedWithCustomError(desk, "UnknownQuery");
@@ -232,11 +248,11 @@ describe("authorized queries", function () {
   });
 
   it("the desk rejects zero registry and zero service window at deployment", async () => {
-    await expect(f.conn.ethers.deployContract("QueryDesk", [f.manifest.contracts.ConsortiumRegistry.address, f.manifest.contracts.ConsentRegistry.address, 0]))
-      .to.be.revertedWithCustomError(desk, "ZeroServiceWindow");
-    await expect(f.conn.ethers.deployContract("QueryDesk", ["0x0000000000000000000000000000000000000000", ZeroHash.slice(0, 42), 1])).to.be.revertedWithCustomError(
-      desk,
-      "ZeroRegistry",
-    );
+    await expect(
+      f.conn.ethers.deployContract("QueryDesk", [f.manifest.contracts.ConsortiumRegistry.address, f.manifest.contracts.ConsentRegistry.address, 0]),
+    ).to.be.revertedWithCustomError(desk, "ZeroServiceWindow");
+    await expect(
+      f.conn.ethers.deployContract("QueryDesk", ["0x0000000000000000000000000000000000000000", ZeroHash.slice(0, 42), 1]),
+    ).to.be.revertedWithCustomError(desk, "ZeroRegistry");
   });
 });

@@ -23,7 +23,9 @@ describe("QueryLog (CT-style commitments)", function () {
   it("accepts a growing log with consistency proofs and proves entries", async () => {
     const all = leaves(21);
     const log = MerkleLog.fromLeafHashes(all.slice(0, 8));
-    await expect(node().commitLog(8, log.root(), [])).to.emit(ql, "LogCommitted").withArgs(1, 0, 8, hexlify(log.root()), 0);
+    await expect(node().commitLog(8, log.root(), []))
+      .to.emit(ql, "LogCommitted")
+      .withArgs(1, 0, 8, hexlify(log.root()), 0);
     for (const h of all.slice(8)) log.append(h);
     await node().commitLog(21, log.root(), hex(log.consistencyProof(8, 21)));
     expect((await ql.latestCommitment(1)).size).to.equal(21n);
@@ -53,8 +55,12 @@ describe("QueryLog (CT-style commitments)", function () {
     const log = MerkleLog.fromLeafHashes(leaves(5));
     await expect(node().commitLog(0, log.root(), [])).to.be.revertedWithCustomError(ql, "EmptyLog");
     await node().commitLog(5, log.root(), []);
-    await expect(node().commitLog(5, log.root(), [])).to.be.revertedWithCustomError(ql, "LogUnchanged").withArgs(1, 5);
-    await expect(node().commitLog(4, log.root(4), [])).to.be.revertedWithCustomError(ql, "LogShrinks").withArgs(1, 5, 4);
+    await expect(node().commitLog(5, log.root(), []))
+      .to.be.revertedWithCustomError(ql, "LogUnchanged")
+      .withArgs(1, 5);
+    await expect(node().commitLog(4, log.root(4), []))
+      .to.be.revertedWithCustomError(ql, "LogShrinks")
+      .withArgs(1, 5, 4);
     await expect(ql.connect(f.spare[0]).commitLog(5, log.root(), [])).to.be.revertedWithCustomError(f.registry, "NotNodeOperator");
   });
 
@@ -68,6 +74,8 @@ describe("QueryLog (CT-style commitments)", function () {
     await expect(ql.verifyEntry(1, 0, 4, all[4], forged)).to.be.revertedWithCustomError(ql, "RFC6962RootMismatch");
     await expect(ql.verifyEntry(1, 0, 5, all[4], proof)).to.be.revertedWithCustomError(ql, "RFC6962RootMismatch");
     await expect(ql.verifyEntry(1, 0, 9, all[4], proof)).to.be.revertedWithCustomError(ql, "RFC6962IndexOutOfRange");
-    await expect(ql.verifyEntry(1, 1, 4, all[4], proof)).to.be.revertedWithCustomError(ql, "UnknownCommitment").withArgs(1, 1);
+    await expect(ql.verifyEntry(1, 1, 4, all[4], proof))
+      .to.be.revertedWithCustomError(ql, "UnknownCommitment")
+      .withArgs(1, 1);
   });
 });

@@ -73,13 +73,23 @@ const STATUS = {
   revenueBand: "10M-100M",
   asOf: "2024-12-31",
 };
-const PLEDGE = { collateralKind: "real-estate", amountFen: "800000000", securedCreditor: "某商业银行合肥分行", registeredOn: "2023-03-01", expiresOn: "2026-02-28", status: "registered" };
+const PLEDGE = {
+  collateralKind: "real-estate",
+  amountFen: "800000000",
+  securedCreditor: "某商业银行合肥分行",
+  registeredOn: "2023-03-01",
+  expiresOn: "2026-02-28",
+  status: "registered",
+};
 const FINANCING = {
   category: "financing-mortgage",
   enterprise: HEFEI,
   loansOutstandingFen: "1200000000",
   asOf: "2024-12-31",
-  mortgages: [PLEDGE, { ...PLEDGE, collateralKind: "receivables", amountFen: "300000000", securedCreditor: "某保理公司", registeredOn: "2024-06-10", expiresOn: "2025-06-09" }],
+  mortgages: [
+    PLEDGE,
+    { ...PLEDGE, collateralKind: "receivables", amountFen: "300000000", securedCreditor: "某保理公司", registeredOn: "2024-06-10", expiresOn: "2025-06-09" },
+  ],
 };
 
 /** Asserts that `input` is refused with a RecordValidationError naming `field` and matching `rule`. */
@@ -106,7 +116,8 @@ describe("records", () => {
       expect(CATEGORIES).to.deep.equal([1, 2, 3]);
       expect(CATEGORY_NAMES[Category.FinancingMortgage]).to.deep.equal({ zh: "融资抵押信息", en: "financing & mortgage info" });
       expect([parseCategory("basic-info"), parseCategory(2), parseCategory("3")]).to.deep.equal([1, 2, 3]);
-      for (const bad of [0, 4, "credit-score", null, 1.5]) expect(() => parseCategory(bad)).to.throw(/category must be one of basic-info, operating-status, financing-mortgage/);
+      for (const bad of [0, 4, "credit-score", null, 1.5])
+        expect(() => parseCategory(bad)).to.throw(/category must be one of basic-info, operating-status, financing-mortgage/);
     });
 
     it("maps categories to authorization masks and back, refusing stray bits", () => {
@@ -215,12 +226,24 @@ describe("records", () => {
       expect(() => validateRecord({ ...f, mortgages: Array(64).fill(m[0]) })).not.to.throw();
       invalid({ ...f, mortgages: [m[0], null] }, "mortgages[1]", /must be an object/);
       invalid({ ...f, mortgages: [{ ...m[0], colour: "red" }] }, "mortgages[0].colour", /not a field/);
-      invalid({ ...f, mortgages: [{ ...m[0], collateralKind: "gold" }] }, "mortgages[0].collateralKind", /"real-estate", "equipment", "receivables", "equity", "intellectual-property", "other"/);
+      invalid(
+        { ...f, mortgages: [{ ...m[0], collateralKind: "gold" }] },
+        "mortgages[0].collateralKind",
+        /"real-estate", "equipment", "receivables", "equity", "intellectual-property", "other"/,
+      );
       invalid({ ...f, mortgages: [{ ...m[0], amountFen: "0" }] }, "mortgages[0].amountFen", /must be positive/);
       invalid({ ...f, mortgages: [m[0], { ...m[1], securedCreditor: "" }] }, "mortgages[1].securedCreditor", /must not be empty/);
       invalid({ ...f, mortgages: [{ ...m[0], registeredOn: "2023-02-30" }] }, "mortgages[0].registeredOn", /not a calendar date/);
-      invalid({ ...f, mortgages: [{ ...m[0], registeredOn: "2025-01-01", expiresOn: "2026-01-01" }] }, "mortgages[0].registeredOn", /on or before asOf \(2024-12-31\)/);
-      invalid({ ...f, mortgages: [m[0], m[1], { ...m[1], expiresOn: "2024-01-01" }] }, "mortgages[2].expiresOn", /^must be on or after registeredOn \(2024-06-10\)$/);
+      invalid(
+        { ...f, mortgages: [{ ...m[0], registeredOn: "2025-01-01", expiresOn: "2026-01-01" }] },
+        "mortgages[0].registeredOn",
+        /on or before asOf \(2024-12-31\)/,
+      );
+      invalid(
+        { ...f, mortgages: [m[0], m[1], { ...m[1], expiresOn: "2024-01-01" }] },
+        "mortgages[2].expiresOn",
+        /^must be on or after registeredOn \(2024-06-10\)$/,
+      );
       invalid({ ...f, mortgages: [{ ...m[0], status: "paid" }] }, "mortgages[0].status", /"registered", "released", "cancelled"/);
     });
   });
@@ -323,7 +346,11 @@ describe("records", () => {
       const good = encodeRecord(validateRecord(STATUS));
       const types = [...RECORD_ABI_TYPES[Category.OperatingStatus]];
       const values = [2, 1, hexlify(toUtf8Bytes(HEFEI)), 0, true, 20240701, "x", 3, 2, 2, 20241231];
-      const craft = (i: number, v: unknown) => coder.encode(types, values.map((x, k) => (k === i ? v : x)));
+      const craft = (i: number, v: unknown) =>
+        coder.encode(
+          types,
+          values.map((x, k) => (k === i ? v : x)),
+        );
       expect(() => decodeRecord(craft(0, 2))).not.to.throw();
       expect(() => decodeRecord(concat([good, new Uint8Array(32)]))).to.throw(RecordDecodingError, /not what encodeRecord produces/);
       expect(() => decodeRecord(good.subarray(0, good.length - 32))).to.throw(RecordDecodingError);

@@ -49,7 +49,9 @@ describe("ConsortiumRegistry", function () {
       await expect(reg.registerCity(90000)).to.be.revertedWithCustomError(reg, "InvalidCityCode");
       await reg.registerCity(310000);
       await expect(reg.registerCity(310000)).to.be.revertedWithCustomError(reg, "CityAlreadyRegistered");
-      await expect(reg.genesisAddNode(320100, other.address, ZeroHash)).to.be.revertedWithCustomError(reg, "UnknownCity").withArgs(320100);
+      await expect(reg.genesisAddNode(320100, other.address, ZeroHash))
+        .to.be.revertedWithCustomError(reg, "UnknownCity")
+        .withArgs(320100);
       await reg.genesisAddNode(310000, other.address, ZeroHash);
       await expect(reg.genesisAddNode(310000, other.address, ZeroHash)).to.be.revertedWithCustomError(reg, "AccountAlreadyRegistered");
       await expect(reg.closeGenesis()).to.be.revertedWithCustomError(reg, "GenesisIncomplete");
@@ -85,9 +87,7 @@ describe("ConsortiumRegistry", function () {
 
     it("after a removal the threshold follows the smaller consortium, and a waiting proposal can be executed", async () => {
       const waiting = await proposeAndVote(Kind.SuspendNode, 24, range(1, 16)); // 16 votes, needs 17
-      await expect(f.registry.connect(f.operators[0]).execute(waiting))
-        .to.be.revertedWithCustomError(f.registry, "NotEnoughVotes")
-        .withArgs(waiting, 16, 17);
+      await expect(f.registry.connect(f.operators[0]).execute(waiting)).to.be.revertedWithCustomError(f.registry, "NotEnoughVotes").withArgs(waiting, 16, 17);
       await proposeAndVote(Kind.RemoveNode, 25, range(1, 17));
       expect((await f.registry.node(25)).status).to.equal(NodeStatus.Removed);
       expect(await f.registry.requiredVotes()).to.equal(16n); // ceil(2 * 24 / 3)
@@ -139,10 +139,7 @@ describe("ConsortiumRegistry", function () {
       await expect(as(0).propose(Kind.SuspendNode, 99, 0, f.spare[0].address, ZeroHash))
         .to.be.revertedWithCustomError(f.registry, "InvalidProposalTarget")
         .withArgs(Kind.SuspendNode, 99, NodeStatus.None);
-      await expect(as(0).propose(Kind.AdmitNode, 0, 320301, f.spare[0].address, ZeroHash)).to.be.revertedWithCustomError(
-        f.registry,
-        "InvalidCityCode",
-      );
+      await expect(as(0).propose(Kind.AdmitNode, 0, 320301, f.spare[0].address, ZeroHash)).to.be.revertedWithCustomError(f.registry, "InvalidCityCode");
       await expect(as(0).propose(Kind.AdmitNode, 0, 320300, f.operators[3].address, ZeroHash))
         .to.be.revertedWithCustomError(f.registry, "AccountAlreadyRegistered")
         .withArgs(f.operators[3].address);
@@ -162,10 +159,7 @@ describe("ConsortiumRegistry", function () {
       );
       await proposeAndVote(Kind.ReinstateNode, 25, range(1, 16)); // 16 of 24 voting nodes suffice now
       expect((await f.registry.node(25)).status).to.equal(NodeStatus.Active);
-      await expect(suspended.registerInstitution({ signer: f.spare[1].address, kind: 0, nameDigest: ZeroHash })).to.emit(
-        f.registry,
-        "InstitutionRegistered",
-      );
+      await expect(suspended.registerInstitution({ signer: f.spare[1].address, kind: 0, nameDigest: ZeroHash })).to.emit(f.registry, "InstitutionRegistered");
     });
 
     it("an outsider can neither propose, vote nor execute", async () => {
@@ -188,17 +182,15 @@ describe("ConsortiumRegistry", function () {
       await expect(f.registry.connect(f.spare[0]).registerInstitution({ signer: f.spare[1].address, kind: 1, nameDigest: ZeroHash }))
         .to.be.revertedWithCustomError(f.registry, "NotNodeOperator")
         .withArgs(f.spare[0].address);
-      await expect(as(2).registerInstitution({ signer: f.manifest.institutions[0].signer, kind: 1, nameDigest: ZeroHash }))
-        .to.be.revertedWithCustomError(f.registry, "AccountAlreadyRegistered");
-      await expect(as(2).registerInstitution({ signer: "0x0000000000000000000000000000000000000000", kind: 1, nameDigest: ZeroHash }))
-        .to.be.revertedWithCustomError(f.registry, "ZeroAddress");
-      await expect(as(2).setInstitutionStatus(1, InstStatus.Suspended))
-        .to.be.revertedWithCustomError(f.registry, "NotSponsor")
-        .withArgs(1, 1, 3);
-      await expect(f.registry.connect(f.spare[0]).setInstitutionStatus(1, InstStatus.Suspended)).to.be.revertedWithCustomError(
+      await expect(as(2).registerInstitution({ signer: f.manifest.institutions[0].signer, kind: 1, nameDigest: ZeroHash })).to.be.revertedWithCustomError(
         f.registry,
-        "NotNodeOperator",
+        "AccountAlreadyRegistered",
       );
+      await expect(
+        as(2).registerInstitution({ signer: "0x0000000000000000000000000000000000000000", kind: 1, nameDigest: ZeroHash }),
+      ).to.be.revertedWithCustomError(f.registry, "ZeroAddress");
+      await expect(as(2).setInstitutionStatus(1, InstStatus.Suspended)).to.be.revertedWithCustomError(f.registry, "NotSponsor").withArgs(1, 1, 3);
+      await expect(f.registry.connect(f.spare[0]).setInstitutionStatus(1, InstStatus.Suspended)).to.be.revertedWithCustomError(f.registry, "NotNodeOperator");
       await expect(as(0).setInstitutionStatus(77, InstStatus.Suspended)).to.be.revertedWithCustomError(f.registry, "UnknownInstitution");
     });
 
@@ -206,7 +198,9 @@ describe("ConsortiumRegistry", function () {
       const signer = f.manifest.institutions[0].signer;
       expect(await f.registry.requireActiveInstitution(signer)).to.equal(1n);
       await expect(as(0).setInstitutionStatus(1, InstStatus.Suspended)).to.emit(f.registry, "InstitutionStatusChanged").withArgs(1, InstStatus.Suspended);
-      await expect(f.registry.requireActiveInstitution(signer)).to.be.revertedWithCustomError(f.registry, "NotActiveInstitution").withArgs(1, InstStatus.Suspended);
+      await expect(f.registry.requireActiveInstitution(signer))
+        .to.be.revertedWithCustomError(f.registry, "NotActiveInstitution")
+        .withArgs(1, InstStatus.Suspended);
       await expect(as(0).setInstitutionStatus(1, InstStatus.Suspended)).to.be.revertedWithCustomError(f.registry, "InstitutionStatusUnchanged");
       await expect(as(0).setInstitutionStatus(1, InstStatus.None)).to.be.revertedWithCustomError(f.registry, "InvalidInstitutionStatus");
       await as(0).setInstitutionStatus(1, InstStatus.Active);
@@ -219,7 +213,9 @@ describe("ConsortiumRegistry", function () {
       await expect(f.registry.connect(f.spare[0]).setInstitutionFrozen(2, true)).to.be.revertedWithCustomError(f.registry, "NotRegulator");
       await expect(as(0).setNodeFrozen(2, true)).to.be.revertedWithCustomError(f.registry, "NotRegulator").withArgs(f.operators[0].address);
       await expect(reg.setInstitutionFrozen(2, true)).to.emit(f.registry, "InstitutionFrozen").withArgs(2, true);
-      await expect(f.registry.requireActiveInstitution(f.manifest.institutions[1].signer)).to.be.revertedWithCustomError(f.registry, "InstitutionIsFrozen").withArgs(2);
+      await expect(f.registry.requireActiveInstitution(f.manifest.institutions[1].signer))
+        .to.be.revertedWithCustomError(f.registry, "InstitutionIsFrozen")
+        .withArgs(2);
       await expect(reg.setInstitutionFrozen(2, true)).to.be.revertedWithCustomError(f.registry, "FreezeUnchanged");
 
       // institution 3 is sponsored by node 3

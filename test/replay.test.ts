@@ -31,7 +31,10 @@ const seeds = loadSeeds();
 const cfg = loadWorkloadConfig(seeds);
 
 function population(seed: string, total: number): Population {
-  const counts = apportion(total, seeds.cities.map((c) => cfg.enterpriseShares.get(c.code)!));
+  const counts = apportion(
+    total,
+    seeds.cities.map((c) => cfg.enterpriseShares.get(c.code)!),
+  );
   return new Population(seed, seeds.cities, counts, cfg.financingShare, cfg.correctionShare, cfg.revocationShare, cfg.objectionShare);
 }
 
@@ -185,7 +188,8 @@ describe("replay", function () {
         const spec: ChunkSpec = { city, slot, slots: seeds.nodes.filter((n) => n.city === seeds.cities[city].code).length, chunk, batchSize: 300 };
         const pop = population("test-seed", reference.counts.enterprises);
         const version = Number(b.step.split("/").at(-1));
-        const leaves = (secret: Uint8Array) => [...chunkRecords(pop, spec, secret)].filter((r) => r.category === b.category && r.version === version).map((r) => hexlify(r.leaf));
+        const leaves = (secret: Uint8Array) =>
+          [...chunkRecords(pop, spec, secret)].filter((r) => r.category === b.category && r.version === version).map((r) => hexlify(r.leaf));
         const stored = splitHashes(store.batch(b.batchId!)!.leaves).map((l) => hexlify(l));
         // the node rebuilds its batch from the seed and its own secret …
         expect(leaves(store.saltSecret())).to.deep.equal(stored);
@@ -265,7 +269,10 @@ describe("replay", function () {
       try {
         await rejection(replay(await network.create(), base(dir, { epoch: 1_700_000_000 })), /--epoch applies to live mode only/);
         const future = Math.floor(Date.now() / 1000) + 86_400;
-        await rejection(replay(await network.create(), base(dir, { mode: "live", scale: liveScale, epoch: future })), /--epoch must be a unix time within the 29 days before the chain's clock/);
+        await rejection(
+          replay(await network.create(), base(dir, { mode: "live", scale: liveScale, epoch: future })),
+          /--epoch must be a unix time within the 29 days before the chain's clock/,
+        );
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -337,8 +344,28 @@ describe("replay", function () {
 
     it("killed with SIGKILL from the command line, `--resume` finishes with the same roots, and the audit proves samples", async () => {
       const env = { YRD_LOCALHOST_PORT: String(node.port), YRD_DEPLOYMENTS_DIR: join(dir, "deployments") };
-      const args = ["--network", "localhost", "replay", "--scale", "0.0002", "--seed", "test-seed", "--batch-size", "300", "--workers", "0", "--data-dir", join(dir, "data"), "--out", join(dir, "out")];
-      const child = spawn(process.execPath, [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      const args = [
+        "--network",
+        "localhost",
+        "replay",
+        "--scale",
+        "0.0002",
+        "--seed",
+        "test-seed",
+        "--batch-size",
+        "300",
+        "--workers",
+        "0",
+        "--data-dir",
+        join(dir, "data"),
+        "--out",
+        join(dir, "out"),
+      ];
+      const child = spawn(process.execPath, [join(ROOT, "node_modules/hardhat/dist/src/cli.js"), ...args], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const state = join(dir, "data", "localhost-31337", "replay.json");
       // kill once a few batches are anchored (the state file exists and the first store has steps)
       await new Promise<void>((resolve, reject) => {
@@ -364,13 +391,28 @@ describe("replay", function () {
       expect(resumed.code, resumed.stderr).to.equal(0);
       // the command's stores made their own salt secrets: an uninterrupted run (in process) with those secrets
       // gives the same roots, and without them other batch roots
-      const uninterrupted = await runHardhat(["replay", ...args.slice(3, 11), "--out", join(dir, "out"), "--data-dir", join(dir, "again"), "--salt-secrets-from", join(dir, "data", "localhost-31337")], {});
+      const uninterrupted = await runHardhat(
+        [
+          "replay",
+          ...args.slice(3, 11),
+          "--out",
+          join(dir, "out"),
+          "--data-dir",
+          join(dir, "again"),
+          "--salt-secrets-from",
+          join(dir, "data", "localhost-31337"),
+        ],
+        {},
+      );
       expect(uninterrupted.code, uninterrupted.stderr).to.equal(0);
       const digest = /roots digest (0x[0-9a-f]{64})/.exec(uninterrupted.stdout)![1];
       expect(resumed.stdout).to.include(`roots digest ${digest}`);
       expect(digest).to.not.equal(reference.rootsDigest);
       expect(resumed.stdout).to.match(/counts match the targets: yes/);
-      const audit = await runHardhat(["--network", "localhost", "audit", "--verify", "--sample", "8", "--format", "json", "--data-dir", join(dir, "data")], env);
+      const audit = await runHardhat(
+        ["--network", "localhost", "audit", "--verify", "--sample", "8", "--format", "json", "--data-dir", join(dir, "data")],
+        env,
+      );
       expect(audit.code, audit.stderr + audit.stdout.slice(-2000)).to.equal(0);
       const v = JSON.parse(audit.stdout).verification;
       expect(v.failed).to.equal(0);

@@ -163,27 +163,17 @@ describe("RFC 6962 Merkle trees", function () {
     harness = (await ethers.deployContract("RFC6962Harness")) as unknown as RFC6962Harness;
   });
 
-  const solInclusion = (c: InclusionCase): Promise<Outcome> =>
-    solOutcome(harness, harness.verifyInclusion(c.index, c.size, c.leafHash, c.proof, c.root));
-  const solConsistency = (c: ConsistencyCase): Promise<Outcome> =>
-    solOutcome(harness, harness.verifyConsistency(c.size1, c.size2, c.proof, c.root1, c.root2));
-  const tsInclusion = (c: InclusionCase): Outcome =>
-    tsOutcome(() => verifyInclusion(c.index, c.size, c.leafHash, c.proof, c.root));
-  const tsConsistency = (c: ConsistencyCase): Outcome =>
-    tsOutcome(() => verifyConsistency(c.size1, c.size2, c.proof, c.root1, c.root2));
+  const solInclusion = (c: InclusionCase): Promise<Outcome> => solOutcome(harness, harness.verifyInclusion(c.index, c.size, c.leafHash, c.proof, c.root));
+  const solConsistency = (c: ConsistencyCase): Promise<Outcome> => solOutcome(harness, harness.verifyConsistency(c.size1, c.size2, c.proof, c.root1, c.root2));
+  const tsInclusion = (c: InclusionCase): Outcome => tsOutcome(() => verifyInclusion(c.index, c.size, c.leafHash, c.proof, c.root));
+  const tsConsistency = (c: ConsistencyCase): Outcome => tsOutcome(() => verifyConsistency(c.size1, c.size2, c.proof, c.root1, c.root2));
 
   /**
    * Checks one vector: the TypeScript verifier matches `wantErr`; the Solidity verifier reports the very same
    * outcome. A vector with a hash that is not 32 bytes cannot be put into a `bytes32` at all: there the check
    * is that the ABI encoder refuses it, so no such input reaches the chain.
    */
-  async function checkVector(
-    wantErr: boolean,
-    ts: Outcome,
-    hashes: Uint8Array[],
-    call: () => Promise<unknown>,
-    encode: () => string,
-  ): Promise<void> {
+  async function checkVector(wantErr: boolean, ts: Outcome, hashes: Uint8Array[], call: () => Promise<unknown>, encode: () => string): Promise<void> {
     expect(ts === "ok", `TypeScript verifier: ${ts}`).to.equal(!wantErr);
     if (hashes.every(isHash)) {
       expect(await solOutcome(harness, call()), "Solidity verifier").to.equal(ts);
@@ -500,10 +490,7 @@ describe("RFC 6962 Merkle trees", function () {
       await expect(harness.verifyConsistency(4, 4, [root], root, root))
         .to.be.revertedWithCustomError(harness, "RFC6962NonEmptyProofForEqualSizes")
         .withArgs(1);
-      await expect(harness.verifyConsistency(0, 4, [], EMPTY_ROOT, root)).to.be.revertedWithCustomError(
-        harness,
-        "RFC6962ConsistencyFromEmptyTree",
-      );
+      await expect(harness.verifyConsistency(0, 4, [], EMPTY_ROOT, root)).to.be.revertedWithCustomError(harness, "RFC6962ConsistencyFromEmptyTree");
     });
 
     it("verifies a consistency proof of a million-entry log for little gas", async () => {

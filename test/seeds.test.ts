@@ -43,9 +43,12 @@ describe("seeds", () => {
     expect(s.cities).to.have.length(16);
     expect(s.nodes).to.have.length(25);
     expect(s.volumes).to.include({ enterprises: 23_156_000, reports: 31_345_000, queries: 7_944_000, institutions: 899 });
-    expect(s.cities.filter((c) => c.published).map((c) => c.nameEn).sort()).to.deep.equal(
-      ["Changzhou", "Hangzhou", "Hefei", "Nanjing", "Shanghai", "Suqian", "Suzhou", "Taizhou"],
-    );
+    expect(
+      s.cities
+        .filter((c) => c.published)
+        .map((c) => c.nameEn)
+        .sort(),
+    ).to.deep.equal(["Changzhou", "Hangzhou", "Hefei", "Nanjing", "Shanghai", "Suqian", "Suzhou", "Taizhou"]);
     expect(new Set(s.nodes.map((n) => n.city)).size).to.equal(16);
   });
 

@@ -97,7 +97,16 @@ describe("city node service", function () {
     hz = await startNodeService(await open(), { nodeId: HZ_1, batchSize: 2, batchSeconds: 1, commitSize: 1, commitSeconds: 60, pollMs: 100 });
     auth = async (over = {}, enterprise = SH_ENTERPRISE) => {
       const now = (await f.conn.ethers.provider.getBlock("latest"))!.timestamp;
-      return { enterprise: hexlify(usccBytes(enterprise)), institution: HZ_INSTITUTION, purpose: Purpose.CreditApproval, categories: ALL, notBefore: now - 60, notAfter: now + 86_400, nonce: BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)), ...over };
+      return {
+        enterprise: hexlify(usccBytes(enterprise)),
+        institution: HZ_INSTITUTION,
+        purpose: Purpose.CreditApproval,
+        categories: ALL,
+        notBefore: now - 60,
+        notAfter: now + 86_400,
+        nonce: BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000)),
+        ...over,
+      };
     };
   });
   after(async () => {
@@ -110,7 +119,11 @@ describe("city node service", function () {
 
   const operator = (svc: RunningService) => ({ authorization: `Bearer ${svc.service.token}` });
   const domain = () => consentDomain(f.manifest.chainId, f.manifest.contracts.ConsentRegistry.address);
-  const deployment = () => ({ chainId: f.manifest.chainId, consentRegistry: f.manifest.contracts.ConsentRegistry.address, queryDesk: f.manifest.contracts.QueryDesk.address });
+  const deployment = () => ({
+    chainId: f.manifest.chainId,
+    consentRegistry: f.manifest.contracts.ConsentRegistry.address,
+    queryDesk: f.manifest.contracts.QueryDesk.address,
+  });
   /** The relay body of a query under `a`: the enterprise signs (or `signer` does), the institution signs both transactions. */
   async function relayBody(a: Authorization, enterprise: string, signer: Signer | "unsigned" = enterpriseKey, institution = HZ_INSTITUTION) {
     const inst = await f.institutionSigner(institution);
@@ -119,7 +132,8 @@ describe("city node service", function () {
   }
 
   it("answers malformed requests with 400 naming the field, and operator routes without the token with 401", async () => {
-    const post = (svc: RunningService, url: string, payload: unknown, headers = operator(svc)) => svc.app.inject({ method: "POST", url, payload: payload as object, headers });
+    const post = (svc: RunningService, url: string, payload: unknown, headers = operator(svc)) =>
+      svc.app.inject({ method: "POST", url, payload: payload as object, headers });
     let r = await post(sh, "/operator/records", { records: [{ enterprise: SH_ENTERPRISE }] });
     expect(r.statusCode).to.equal(400);
     expect(r.json()).to.include({ error: "bad-request", field: "body.records[0].category" });
@@ -147,25 +161,50 @@ describe("city node service", function () {
   });
 
   it("attests a record submitted at the Shanghai node's service live, with its proof file, and a Hangzhou batch on its trigger", async () => {
-    const r = await sh.app.inject({ method: "POST", url: "/operator/records", headers: operator(sh), payload: { records: [basicInfo(SH_ENTERPRISE, enterpriseKey.address), operatingStatus(SH_ENTERPRISE)] } });
+    const r = await sh.app.inject({
+      method: "POST",
+      url: "/operator/records",
+      headers: operator(sh),
+      payload: { records: [basicInfo(SH_ENTERPRISE, enterpriseKey.address), operatingStatus(SH_ENTERPRISE)] },
+    });
     expect(r.statusCode, r.body).to.equal(200);
     const body = r.json();
     expect(body.status).to.equal("attested");
-    expect(body.records.map((x: { category: string; proof: { version: number; mode: string; format: string; txHash: string } }) => [x.category, x.proof.version, x.proof.mode, x.proof.format])).to.deep.equal([
+    expect(
+      body.records.map((x: { category: string; proof: { version: number; mode: string; format: string; txHash: string } }) => [
+        x.category,
+        x.proof.version,
+        x.proof.mode,
+        x.proof.format,
+      ]),
+    ).to.deep.equal([
       ["basic-info", 1, "live", "yrd-record-proof/1"],
       ["operating-status", 1, "live", "yrd-record-proof/1"],
     ]);
     expect(await c.ledger.enterpriseSigner(hexlify(usccBytes(SH_ENTERPRISE)))).to.equal(enterpriseKey.address); // bound from the basic record
     const status = await sh.app.inject({ method: "GET", url: `/records/${SH_ENTERPRISE}/operating-status/status` });
     expect(status.json()).to.include({ verdict: "valid", version: 1, node: "sh-1", mode: "live" });
-    const verify = await sh.app.inject({ method: "POST", url: "/records/verify", payload: { record: operatingStatus(SH_ENTERPRISE), proof: body.records[1].proof } });
+    const verify = await sh.app.inject({
+      method: "POST",
+      url: "/records/verify",
+      payload: { record: operatingStatus(SH_ENTERPRISE), proof: body.records[1].proof },
+    });
     expect(verify.json()).to.deep.equal({ verdict: "valid" });
-    const changed = await sh.app.inject({ method: "POST", url: "/records/verify", payload: { record: operatingStatus(SH_ENTERPRISE, "B"), proof: body.records[1].proof } });
+    const changed = await sh.app.inject({
+      method: "POST",
+      url: "/records/verify",
+      payload: { record: operatingStatus(SH_ENTERPRISE, "B"), proof: body.records[1].proof },
+    });
     expect(changed.json().verdict).to.equal("not anchored");
     expect((await sh.app.inject({ method: "GET", url: `/records/${HZ_ENTERPRISE}/basic-info/status` })).statusCode).to.equal(404);
 
     // batch mode: accepted at once, on chain in one Merkle batch when its trigger fires
-    const queued = await hz.app.inject({ method: "POST", url: "/operator/records", headers: operator(hz), payload: { records: [operatingStatus(HZ_ENTERPRISE)] } });
+    const queued = await hz.app.inject({
+      method: "POST",
+      url: "/operator/records",
+      headers: operator(hz),
+      payload: { records: [operatingStatus(HZ_ENTERPRISE)] },
+    });
     expect([queued.statusCode, queued.json().status]).to.deep.equal([202, "queued"]);
     const id = queued.json().submission;
     const done = await waitFor("the Hangzhou batch", async () => {
@@ -213,7 +252,11 @@ describe("city node service", function () {
     expect(relayed).to.include({ servingCity: "310000", servingNode: "sh-1", crossCity: true, institution: HZ_INSTITUTION, status: "requested" });
     const inst = await f.institutionSigner(HZ_INSTITUTION);
     const fetchReports = async (svc: RunningService, signer: Signer = inst) =>
-      svc.app.inject({ method: "POST", url: `/institution/queries/${relayed.queryId}/reports`, payload: await signReportsChallenge(signer, f.manifest.chainId, f.manifest.contracts.QueryDesk.address, relayed.queryId) });
+      svc.app.inject({
+        method: "POST",
+        url: `/institution/queries/${relayed.queryId}/reports`,
+        payload: await signReportsChallenge(signer, f.manifest.chainId, f.manifest.contracts.QueryDesk.address, relayed.queryId),
+      });
     const served: Served = await waitFor("sh-1 to serve the query", async () => {
       const x = await fetchReports(sh);
       return x.statusCode === 200 && x.json().log?.verifiedOnChain ? x.json() : undefined;
@@ -259,7 +302,9 @@ describe("city node service", function () {
     ])
       expect(m.body, series).to.match(new RegExp(`^${series}[{ ]`, "m"));
     expect(m.body).to.match(/^yrd_queries_answered_total\{(?=[^}]*outcome="fulfilled")(?=[^}]*node="sh-1")[^}]*\} 1$/m);
-    expect(m.body).to.match(/^yrd_http_request_duration_seconds_count\{node="sh-1",network="default",method="POST",route="\/operator\/records",status="200"\} 1$/m);
+    expect(m.body).to.match(
+      /^yrd_http_request_duration_seconds_count\{node="sh-1",network="default",method="POST",route="\/operator\/records",status="200"\} 1$/m,
+    );
   });
 });
 
@@ -287,7 +332,26 @@ describe("node-service task on a hardhat node", function () {
   function startService(): Promise<{ child: ChildProcess; url: string; out: () => string }> {
     const child = spawn(
       process.execPath,
-      [join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js"), "--network", "localhost", "node-service", "--node", "sh-1", "--port", "0", "--data-dir", join(dir, "data"), "--batch-size", "3", "--batch-seconds", "30", "--commit-size", "1", "--poll-ms", "200"],
+      [
+        join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js"),
+        "--network",
+        "localhost",
+        "node-service",
+        "--node",
+        "sh-1",
+        "--port",
+        "0",
+        "--data-dir",
+        join(dir, "data"),
+        "--batch-size",
+        "3",
+        "--batch-seconds",
+        "30",
+        "--commit-size",
+        "1",
+        "--poll-ms",
+        "200",
+      ],
       { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
     );
     children.push(child);
@@ -331,7 +395,10 @@ describe("node-service task on a hardhat node", function () {
     };
     const attested = (id: number) =>
       waitFor(`submission ${id}`, async () => {
-        const s = (await (await fetch(`${svc.url}/operator/submissions/${id}`, { headers })).json()) as { status: string; records: { proof: { batchId: number; version: number; txHash: string } }[] };
+        const s = (await (await fetch(`${svc.url}/operator/submissions/${id}`, { headers })).json()) as {
+          status: string;
+          records: { proof: { batchId: number; version: number; txHash: string } }[];
+        };
         return s.status === "attested" ? s : undefined;
       });
     expect((await fetch(`${svc.url}/health`)).status).to.equal(200);
@@ -346,7 +413,10 @@ describe("node-service task on a hardhat node", function () {
     const enterprises = ["MA1E2E001", "MA1E2E002", "MA1E2E003"].map((o) => uscc("310104", o));
     const submission = await submit(enterprises.map((e) => operatingStatus(e)));
     await waitFor("the anchoring in the pool", async () => {
-      const [pending, latest] = await Promise.all([rpc.send("eth_getTransactionCount", [operatorAccount, "pending"]), rpc.send("eth_getTransactionCount", [operatorAccount, "latest"])]);
+      const [pending, latest] = await Promise.all([
+        rpc.send("eth_getTransactionCount", [operatorAccount, "pending"]),
+        rpc.send("eth_getTransactionCount", [operatorAccount, "latest"]),
+      ]);
       return Number(pending) > Number(latest) ? true : undefined;
     });
     svc.child.kill("SIGKILL");
@@ -359,9 +429,25 @@ describe("node-service task on a hardhat node", function () {
     const institution = institutionWallet(inst.keyIndex).connect(rpc);
     await rpc.send("hardhat_setBalance", [institution.address, "0x56BC75E2D63100000"]);
     const now = (await rpc.getBlock("latest"))!.timestamp;
-    const a: Authorization = { enterprise: hexlify(usccBytes(E0)), institution: inst.institutionId, purpose: Purpose.CreditApproval, categories: ALL, notBefore: now - 60, notAfter: now + 86_400, nonce: 1n };
+    const a: Authorization = {
+      enterprise: hexlify(usccBytes(E0)),
+      institution: inst.institutionId,
+      purpose: Purpose.CreditApproval,
+      categories: ALL,
+      notBefore: now - 60,
+      notAfter: now + 86_400,
+      nonce: 1n,
+    };
     const dom = consentDomain(manifest.chainId, manifest.contracts.ConsentRegistry.address);
-    const body = await signQueryRequest(institution, rpc, c, { chainId: manifest.chainId, consentRegistry: manifest.contracts.ConsentRegistry.address, queryDesk: manifest.contracts.QueryDesk.address }, E0, a, await signAuthorization(enterpriseKey, dom, a));
+    const body = await signQueryRequest(
+      institution,
+      rpc,
+      c,
+      { chainId: manifest.chainId, consentRegistry: manifest.contracts.ConsentRegistry.address, queryDesk: manifest.contracts.QueryDesk.address },
+      E0,
+      a,
+      await signAuthorization(enterpriseKey, dom, a),
+    );
     for (const raw of [body.registerTx!, body.requestTx]) expect((await (await rpc.broadcastTransaction(raw)).wait())!.status).to.equal(1);
     const queryId = Number(await (c.desk as unknown as { queryCount(): Promise<bigint> }).queryCount());
 
@@ -391,7 +477,11 @@ describe("node-service task on a hardhat node", function () {
       return r.status === 200 ? ((await r.json()) as Served) : undefined;
     });
     expect((await checkReports(c, served.reports, served.reportDigests)).map((x) => x.result)).to.deep.equal(["valid", "valid"]);
-    const fulfilled = await rpc.getLogs({ address: manifest.contracts.QueryDesk.address, topics: [(c.desk.interface as Interface).getEvent("QueryFulfilled")!.topicHash], fromBlock: 0 });
+    const fulfilled = await rpc.getLogs({
+      address: manifest.contracts.QueryDesk.address,
+      topics: [(c.desk.interface as Interface).getEvent("QueryFulfilled")!.topicHash],
+      fromBlock: 0,
+    });
     expect(fulfilled).to.have.length(1);
     const health = await waitFor("health", async () => {
       const h = (await (await fetch(`${svc.url}/health`)).json()) as { status: string; journal: { pending: number; sent: number } };

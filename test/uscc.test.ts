@@ -152,7 +152,8 @@ describe("USCC (GB 32100-2015)", () => {
       expect(failure(withHead("91990100")).message).to.match(/990100 \(positions 3-8\): 99 is not a GB\/T 2260 province/);
       expectFailure(withHead("91100105"), "division", 5); // 10 is only the national 100000
       expectFailure(withHead("91320005"), "division", 7); // no county under a province-level code
-      for (const ok of ["110000", "110105", "310115", "320591", "429004", "500101", "810000", "100000"]) expect(() => validateUscc(withHead(`91${ok}`)), ok).not.to.throw();
+      for (const ok of ["110000", "110105", "310115", "320591", "429004", "500101", "810000", "100000"])
+        expect(() => validateUscc(withHead(`91${ok}`)), ok).not.to.throw();
     });
 
     it("a wrong check character, with the expected one", () => {
@@ -204,7 +205,8 @@ describe("USCC (GB 32100-2015)", () => {
         }
       }
       // a neighbouring prefecture that is not connected: Xuzhou (3203), Huzhou (3305), Bengbu (3403)
-      for (const d of ["320302", "330502", "340302"]) expect(() => homeCity(withHead(`91${d}`), cities)).to.throw(UsccError, new RegExp(`division code ${d} is not in a connected city`));
+      for (const d of ["320302", "330502", "340302"])
+        expect(() => homeCity(withHead(`91${d}`), cities)).to.throw(UsccError, new RegExp(`division code ${d} is not in a connected city`));
       expect(homeCity(withHead("91310151"), cities).nameEn).to.equal("Shanghai"); // Chongming: every 31xxxx is Shanghai
     });
   });

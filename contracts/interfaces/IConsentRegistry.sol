@@ -177,9 +177,10 @@ interface IConsentRegistry is IConsortiumMember, IERC5267 {
     /// @param authorization the authorization, as signed.
     /// @param signature the enterprise signer's signature of its EIP-712 digest (ECDSA, or ERC-1271 data).
     /// @return authorizationId its id, the EIP-712 digest.
-    function registerAuthorization(Authorization calldata authorization, bytes calldata signature)
-        external
-        returns (bytes32 authorizationId);
+    function registerAuthorization(
+        Authorization calldata authorization,
+        bytes calldata signature
+    ) external returns (bytes32 authorizationId);
 
     /// @notice The enterprise's signer revokes a registered authorization.
     /// @param authorizationId the authorization.

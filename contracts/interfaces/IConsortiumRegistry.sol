@@ -370,9 +370,13 @@ interface IConsortiumRegistry {
     /// @param operator AdmitNode: the new node's operator account.
     /// @param metadataDigest AdmitNode: digest of the new node's metadata.
     /// @return proposalId id of the new proposal (1-based).
-    function propose(ProposalKind kind, uint16 nodeId, uint32 city, address operator, bytes32 metadataDigest)
-        external
-        returns (uint256 proposalId);
+    function propose(
+        ProposalKind kind,
+        uint16 nodeId,
+        uint32 city,
+        address operator,
+        bytes32 metadataDigest
+    ) external returns (uint256 proposalId);
 
     /// @notice An active node votes for a proposal; the vote that reaches the threshold executes it.
     /// @param proposalId the proposal.

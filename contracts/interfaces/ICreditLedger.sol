@@ -244,7 +244,13 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param version the version, now current.
     /// @param digest salted commitment of the record.
     /// @param nodeId the attesting node.
-    event Attested(bytes18 indexed enterprise, Category category, uint32 version, bytes32 digest, uint16 indexed nodeId);
+    event Attested(
+        bytes18 indexed enterprise,
+        Category category,
+        uint32 version,
+        bytes32 digest,
+        uint16 indexed nodeId
+    );
     /// @notice A node anchored the Merkle root of a batch of records.
     /// @param batchId the new batch's id.
     /// @param nodeId the anchoring node.
@@ -253,7 +259,12 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param count number of leaves.
     /// @param batchDigest digest of the node's off-chain batch file.
     event BatchAnchored(
-        uint256 indexed batchId, uint16 indexed nodeId, Category category, bytes32 root, uint32 count, bytes32 batchDigest
+        uint256 indexed batchId,
+        uint16 indexed nodeId,
+        Category category,
+        bytes32 root,
+        uint32 count,
+        bytes32 batchDigest
     );
     /// @notice A newer version of a record was declared current.
     /// @param enterprise USCC of the enterprise.
@@ -261,7 +272,13 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param previousVersion the version current before (1 when none was declared).
     /// @param version the new current version.
     /// @param nodeId the declaring node.
-    event Superseded(bytes18 indexed enterprise, Category category, uint32 previousVersion, uint32 version, uint16 indexed nodeId);
+    event Superseded(
+        bytes18 indexed enterprise,
+        Category category,
+        uint32 previousVersion,
+        uint32 version,
+        uint16 indexed nodeId
+    );
     /// @notice A record version was revoked.
     /// @param enterprise USCC of the enterprise.
     /// @param category which record.
@@ -297,7 +314,10 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param reportDigest the report that carried the record.
     /// @param institution the objecting institution.
     event ReportObjectionFiled(
-        uint256 indexed objectionId, uint256 indexed queryId, bytes32 reportDigest, uint32 indexed institution
+        uint256 indexed objectionId,
+        uint256 indexed queryId,
+        bytes32 reportDigest,
+        uint32 indexed institution
     );
     /// @notice The query desk bound itself to the ledger (once, from its constructor).
     /// @param queryDesk the desk.
@@ -310,7 +330,11 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param resolutionDigest digest of the node's reasoned answer.
     /// @param nodeId the answering node.
     event ObjectionResolved(
-        uint256 indexed objectionId, ObjectionStatus outcome, uint32 correctedVersion, bytes32 resolutionDigest, uint16 indexed nodeId
+        uint256 indexed objectionId,
+        ObjectionStatus outcome,
+        uint32 correctedVersion,
+        bytes32 resolutionDigest,
+        uint16 indexed nodeId
     );
 
     // ------------------------------------------------------------------ constants and settings
@@ -396,9 +420,12 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param version which version (1 up to the current one).
     /// @param reasonDigest digest of the objector's statement.
     /// @return objectionId the new objection's id (1-based).
-    function fileObjection(bytes18 enterprise, Category category, uint32 version, bytes32 reasonDigest)
-        external
-        returns (uint256 objectionId);
+    function fileObjection(
+        bytes18 enterprise,
+        Category category,
+        uint32 version,
+        bytes32 reasonDigest
+    ) external returns (uint256 objectionId);
 
     /// @notice An active institution objects to a record version it received in a query it requested and that
     /// was fulfilled: the report is proven against the fulfilment's digest kept by the query desk, with
@@ -478,10 +505,12 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// @param version which version.
     /// @param digest the salted commitment of the record to check.
     /// @return The record's status (`NotAnchored` when no live attestation has this digest).
-    function attestationStatus(bytes18 enterprise, Category category, uint32 version, bytes32 digest)
-        external
-        view
-        returns (RecordStatus);
+    function attestationStatus(
+        bytes18 enterprise,
+        Category category,
+        uint32 version,
+        bytes32 digest
+    ) external view returns (RecordStatus);
 
     /// @notice Status of a batched record, given its leaf and its StandardMerkleTree proof.
     /// @param batchId the batch the record was anchored in.
@@ -491,8 +520,9 @@ interface ICreditLedger is IConsortiumMember, IHomeCityErrors {
     /// leaf's version was attested live: a live version is anchored by its live digest only).
     /// @dev Reverts with the USCC library's error (`USCCInvalidCharacter`, `USCCInvalidCheckCharacter`) when the
     /// leaf's enterprise is not a valid code, as `attest` does: no batch leaf of an invalid code verifies.
-    function verifyRecord(uint256 batchId, RecordLeaf calldata leaf, bytes32[] calldata proof)
-        external
-        view
-        returns (RecordStatus);
+    function verifyRecord(
+        uint256 batchId,
+        RecordLeaf calldata leaf,
+        bytes32[] calldata proof
+    ) external view returns (RecordStatus);
 }

@@ -58,10 +58,13 @@ interface IQueryLog is IConsortiumMember {
     /// @param leafHash RFC 6962 leaf hash of the entry.
     /// @param proof RFC 9162 inclusion proof of the entry against the commitment.
     /// @return Always true (a failing proof reverts).
-    function verifyEntry(uint16 nodeId, uint256 index, uint64 leafIndex, bytes32 leafHash, bytes32[] calldata proof)
-        external
-        view
-        returns (bool);
+    function verifyEntry(
+        uint16 nodeId,
+        uint256 index,
+        uint64 leafIndex,
+        bytes32 leafHash,
+        bytes32[] calldata proof
+    ) external view returns (bool);
 
     /// @notice Number of commitments node `nodeId` has made.
     /// @param nodeId the node.

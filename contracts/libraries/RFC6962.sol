@@ -58,11 +58,12 @@ library RFC6962 {
     /// @param leafHash the leaf's hash (`hashLeaf` of the entry).
     /// @param proof the audit path, sibling hashes from the leaf up.
     /// @return root the tree head the proof leads to.
-    function rootFromInclusionProof(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof)
-        internal
-        pure
-        returns (bytes32 root)
-    {
+    function rootFromInclusionProof(
+        uint256 index,
+        uint256 size,
+        bytes32 leafHash,
+        bytes32[] memory proof
+    ) internal pure returns (bytes32 root) {
         if (index >= size) revert RFC6962IndexOutOfRange(index, size);
         if (proof.length > MAX_PROOF_LENGTH) revert RFC6962ProofTooLong(proof.length, MAX_PROOF_LENGTH);
         // Below level `inner` the paths to `index` and to the last leaf differ; above it `index` only has left
@@ -87,10 +88,13 @@ library RFC6962 {
     /// @param leafHash the leaf's hash (`hashLeaf` of the entry).
     /// @param proof the audit path, sibling hashes from the leaf up.
     /// @param root the tree head the proof must lead to.
-    function verifyInclusion(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof, bytes32 root)
-        internal
-        pure
-    {
+    function verifyInclusion(
+        uint256 index,
+        uint256 size,
+        bytes32 leafHash,
+        bytes32[] memory proof,
+        bytes32 root
+    ) internal pure {
         bytes32 computed = rootFromInclusionProof(index, size, leafHash, proof);
         if (computed != root) revert RFC6962RootMismatch(computed, root);
     }
@@ -105,11 +109,12 @@ library RFC6962 {
     /// @param proof the consistency proof; empty when the sizes are equal.
     /// @param root1 the head of the smaller tree.
     /// @return root2 the head of the larger tree the proof implies.
-    function rootFromConsistencyProof(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1)
-        internal
-        pure
-        returns (bytes32 root2)
-    {
+    function rootFromConsistencyProof(
+        uint256 size1,
+        uint256 size2,
+        bytes32[] memory proof,
+        bytes32 root1
+    ) internal pure returns (bytes32 root2) {
         if (size2 < size1) revert RFC6962SizeDecreased(size1, size2);
         if (size1 == 0) revert RFC6962ConsistencyFromEmptyTree();
         if (size1 == size2) {
@@ -155,10 +160,13 @@ library RFC6962 {
     /// @param proof the consistency proof; empty when the sizes are equal.
     /// @param root1 the head of the smaller tree.
     /// @param root2 the head of the larger tree.
-    function verifyConsistency(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1, bytes32 root2)
-        internal
-        pure
-    {
+    function verifyConsistency(
+        uint256 size1,
+        uint256 size2,
+        bytes32[] memory proof,
+        bytes32 root1,
+        bytes32 root2
+    ) internal pure {
         bytes32 computed = rootFromConsistencyProof(size1, size2, proof, root1);
         if (computed != root2) revert RFC6962RootMismatch(computed, root2);
     }

@@ -26,8 +26,11 @@ contract MockContractWallet is IERC1271 {
     /// @param signature the owner's 65-byte ECDSA signature (r, s, v).
     /// @return The ERC-1271 magic value `0x1626ba7e` when valid, `0xffffffff` otherwise.
     function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
-        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(hash, signature);
-        return err == ECDSA.RecoverError.NoError && recovered == owner ? this.isValidSignature.selector : bytes4(0xffffffff);
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, signature);
+        return
+            err == ECDSA.RecoverError.NoError && recovered == owner
+                ? this.isValidSignature.selector
+                : bytes4(0xffffffff);
     }
 
     /// @notice Forwards a call, so the wallet itself can act (e.g. revoke an authorization). Owner only.

@@ -29,11 +29,12 @@ contract RFC6962Harness {
     /// @param leafHash the leaf's hash.
     /// @param proof the audit path, leaf first.
     /// @return The tree head the proof leads to.
-    function rootFromInclusionProof(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof)
-        external
-        pure
-        returns (bytes32)
-    {
+    function rootFromInclusionProof(
+        uint256 index,
+        uint256 size,
+        bytes32 leafHash,
+        bytes32[] memory proof
+    ) external pure returns (bytes32) {
         return RFC6962.rootFromInclusionProof(index, size, leafHash, proof);
     }
 
@@ -43,10 +44,13 @@ contract RFC6962Harness {
     /// @param leafHash the leaf's hash.
     /// @param proof the audit path, leaf first.
     /// @param root the tree head the proof must lead to.
-    function verifyInclusion(uint256 index, uint256 size, bytes32 leafHash, bytes32[] memory proof, bytes32 root)
-        external
-        pure
-    {
+    function verifyInclusion(
+        uint256 index,
+        uint256 size,
+        bytes32 leafHash,
+        bytes32[] memory proof,
+        bytes32 root
+    ) external pure {
         RFC6962.verifyInclusion(index, size, leafHash, proof, root);
     }
 
@@ -56,11 +60,12 @@ contract RFC6962Harness {
     /// @param proof the consistency proof.
     /// @param root1 the head of the smaller tree.
     /// @return The head of the larger tree the proof implies.
-    function rootFromConsistencyProof(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1)
-        external
-        pure
-        returns (bytes32)
-    {
+    function rootFromConsistencyProof(
+        uint256 size1,
+        uint256 size2,
+        bytes32[] memory proof,
+        bytes32 root1
+    ) external pure returns (bytes32) {
         return RFC6962.rootFromConsistencyProof(size1, size2, proof, root1);
     }
 
@@ -70,10 +75,13 @@ contract RFC6962Harness {
     /// @param proof the consistency proof.
     /// @param root1 the head of the smaller tree.
     /// @param root2 the head of the larger tree.
-    function verifyConsistency(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1, bytes32 root2)
-        external
-        pure
-    {
+    function verifyConsistency(
+        uint256 size1,
+        uint256 size2,
+        bytes32[] memory proof,
+        bytes32 root1,
+        bytes32 root2
+    ) external pure {
         RFC6962.verifyConsistency(size1, size2, proof, root1, root2);
     }
 
@@ -85,11 +93,13 @@ contract RFC6962Harness {
     /// @param root1 the head of the smaller tree.
     /// @param root2 the head of the larger tree.
     /// @return gasUsed the gas the verification used, as measured by `gasleft()` around the call.
-    function verifyConsistencyGas(uint256 size1, uint256 size2, bytes32[] memory proof, bytes32 root1, bytes32 root2)
-        external
-        view
-        returns (uint256 gasUsed)
-    {
+    function verifyConsistencyGas(
+        uint256 size1,
+        uint256 size2,
+        bytes32[] memory proof,
+        bytes32 root1,
+        bytes32 root2
+    ) external view returns (uint256 gasUsed) {
         gasUsed = gasleft();
         RFC6962.verifyConsistency(size1, size2, proof, root1, root2);
         gasUsed -= gasleft();

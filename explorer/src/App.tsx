@@ -9,7 +9,12 @@ import { Search } from "./Search";
 // the charts (Chart.js) load when their tab is first opened
 const Charts = lazy(() => import("./Charts"));
 
-const CHAIN_LABEL: Record<string, string> = { "in-process": "进程内链 in-process (demo)", localhost: "本地节点 hardhat node", "multi-node": "多节点网络 multi-node", other: "network" };
+const CHAIN_LABEL: Record<string, string> = {
+  "in-process": "进程内链 in-process (demo)",
+  localhost: "本地节点 hardhat node",
+  "multi-node": "多节点网络 multi-node",
+  other: "network",
+};
 
 function optionLabel(d: DeploymentView, current: boolean): string {
   const what = `${d.key}${d.archived ? " (archived 已归档)" : ""} · ${d.nodes} nodes · ${d.institutions} institutions`;
@@ -30,7 +35,9 @@ export function App() {
     get<DeploymentsResponse>("/api/deployments").then(setDeployments, (e: Error) => setError(e.message));
   }, []);
   const current = deployments?.deployments.find((d) => d.key === deployments.current);
-  const here = (deployments?.deployments ?? []).filter((d) => d.key === deployments?.current || d.openHere || (d.network === current?.network && d.chainId === current?.chainId));
+  const here = (deployments?.deployments ?? []).filter(
+    (d) => d.key === deployments?.current || d.openHere || (d.network === current?.network && d.chainId === current?.chainId),
+  );
   const elsewhere = (deployments?.deployments ?? []).filter((d) => !here.includes(d));
 
   const open = (key: string | null) => {
@@ -75,10 +82,19 @@ export function App() {
               data={[
                 {
                   group: "此链上的部署 on this chain (pick to open)",
-                  items: here.map((d) => ({ value: d.key, label: optionLabel(d, d.key === deployments?.current), disabled: d.key !== deployments?.current && !d.openHere })),
+                  items: here.map((d) => ({
+                    value: d.key,
+                    label: optionLabel(d, d.key === deployments?.current),
+                    disabled: d.key !== deployments?.current && !d.openHere,
+                  })),
                 },
                 ...(elsewhere.length
-                  ? [{ group: "其他网络 other networks (open with --network X)", items: elsewhere.map((d) => ({ value: d.key, label: optionLabel(d, false), disabled: true })) }]
+                  ? [
+                      {
+                        group: "其他网络 other networks (open with --network X)",
+                        items: elsewhere.map((d) => ({ value: d.key, label: optionLabel(d, false), disabled: true })),
+                      },
+                    ]
                   : []),
               ]}
               allowDeselect={false}
@@ -94,44 +110,46 @@ export function App() {
         )}
         {current && (current.archived || current.note) && (
           <Alert data-testid="deployment-note" color={current.hasStores ? "blue" : "yellow"} mb="sm" p="xs">
-            {current.archived ? `已归档的部署 archived deployment ${current.archived} (deployed ${current.deployedAt}, block ${current.deployBlock}); its contracts are still on this chain. ` : ""}
+            {current.archived
+              ? `已归档的部署 archived deployment ${current.archived} (deployed ${current.deployedAt}, block ${current.deployBlock}); its contracts are still on this chain. `
+              : ""}
             {current.hasStores ? `Stores: ${current.storeDir} (read only).` : `无节点存储 ${current.note ?? "no node stores"}.`}
           </Alert>
         )}
         <div key={generation} data-testid="deployment-view" data-deployment={deployments?.current}>
-        <Counters />
-        <Tabs value={tab} onChange={setTab} keepMounted={false} mt="sm">
-          <Tabs.List>
-            <Tabs.Tab value="consortium">联盟 Consortium</Tabs.Tab>
-            <Tabs.Tab value="institutions">机构 Institutions</Tabs.Tab>
-            <Tabs.Tab value="search">查询与证明 Search &amp; prove</Tabs.Tab>
-            <Tabs.Tab value="charts">图表 Charts</Tabs.Tab>
-          </Tabs.List>
-          <Tabs.Panel value="consortium" pt="md">
-            <Consortium
-              onNode={(id) => {
-                setSearchFor(id);
-                setTab("search");
-              }}
-            />
-          </Tabs.Panel>
-          <Tabs.Panel value="institutions" pt="md">
-            <Institutions
-              onInstitution={(id) => {
-                setSearchFor(String(id));
-                setTab("search");
-              }}
-            />
-          </Tabs.Panel>
-          <Tabs.Panel value="search" pt="md">
-            <Search initial={searchFor} />
-          </Tabs.Panel>
-          <Tabs.Panel value="charts" pt="md">
-            <Suspense fallback={<Text>…</Text>}>
-              <Charts />
-            </Suspense>
-          </Tabs.Panel>
-        </Tabs>
+          <Counters />
+          <Tabs value={tab} onChange={setTab} keepMounted={false} mt="sm">
+            <Tabs.List>
+              <Tabs.Tab value="consortium">联盟 Consortium</Tabs.Tab>
+              <Tabs.Tab value="institutions">机构 Institutions</Tabs.Tab>
+              <Tabs.Tab value="search">查询与证明 Search &amp; prove</Tabs.Tab>
+              <Tabs.Tab value="charts">图表 Charts</Tabs.Tab>
+            </Tabs.List>
+            <Tabs.Panel value="consortium" pt="md">
+              <Consortium
+                onNode={(id) => {
+                  setSearchFor(id);
+                  setTab("search");
+                }}
+              />
+            </Tabs.Panel>
+            <Tabs.Panel value="institutions" pt="md">
+              <Institutions
+                onInstitution={(id) => {
+                  setSearchFor(String(id));
+                  setTab("search");
+                }}
+              />
+            </Tabs.Panel>
+            <Tabs.Panel value="search" pt="md">
+              <Search initial={searchFor} />
+            </Tabs.Panel>
+            <Tabs.Panel value="charts" pt="md">
+              <Suspense fallback={<Text>…</Text>}>
+                <Charts />
+              </Suspense>
+            </Tabs.Panel>
+          </Tabs>
         </div>
       </AppShell.Main>
     </AppShell>

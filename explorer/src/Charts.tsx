@@ -17,7 +17,19 @@ import {
 import { useEffect, useRef, useState } from "react";
 import { get, type ChartsResponse, type ConsortiumResponse } from "./api";
 
-Chart.register(LineController, BarController, DoughnutController, CategoryScale, LinearScale, PointElement, LineElement, BarElement, ArcElement, Tooltip, Legend);
+Chart.register(
+  LineController,
+  BarController,
+  DoughnutController,
+  CategoryScale,
+  LinearScale,
+  PointElement,
+  LineElement,
+  BarElement,
+  ArcElement,
+  Tooltip,
+  Legend,
+);
 
 function ChartBox({ config, testId }: { config: ChartConfiguration; testId: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -54,7 +66,11 @@ function Flows({ data, names }: { data: ChartsResponse["flows"]; names: Map<stri
               {cities.map((to) => {
                 const n = at.get(`${from}>${to}`) ?? 0;
                 return (
-                  <td key={to} title={`${names.get(from)} → ${names.get(to)}: ${n}`} style={{ background: n ? `rgba(76, 110, 245, ${0.1 + (0.9 * n) / max})` : undefined, color: n / max > 0.5 ? "#fff" : undefined }}>
+                  <td
+                    key={to}
+                    title={`${names.get(from)} → ${names.get(to)}: ${n}`}
+                    style={{ background: n ? `rgba(76, 110, 245, ${0.1 + (0.9 * n) / max})` : undefined, color: n / max > 0.5 ? "#fff" : undefined }}
+                  >
                     {n || ""}
                   </td>
                 );
@@ -75,11 +91,14 @@ export default function Charts() {
   const load = () => {
     setLoading(true);
     Promise.all([get<ChartsResponse>("/api/charts"), get<ConsortiumResponse>("/api/consortium")])
-      .then(([c, con]) => {
-        setData(c);
-        setNames(new Map(con.cities.map((x) => [x.code, `${x.nameZh} ${x.nameEn}`])));
-        setError(undefined);
-      }, (e: Error) => setError(e.message))
+      .then(
+        ([c, con]) => {
+          setData(c);
+          setNames(new Map(con.cities.map((x) => [x.code, `${x.nameZh} ${x.nameEn}`])));
+          setError(undefined);
+        },
+        (e: Error) => setError(e.message),
+      )
       .finally(() => setLoading(false));
   };
   useEffect(load, []);
@@ -90,17 +109,28 @@ export default function Charts() {
   const axes = { ...opts, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } };
   const perDay: ChartConfiguration = {
     type: "line",
-    data: { labels: data.perDay.map((d) => d.day), datasets: [{ label: "queries", data: data.perDay.map((d) => d.count), borderColor: "#4c6ef5", pointRadius: data.perDay.length < 40 ? 3 : 0, borderWidth: 1.5 }] },
+    data: {
+      labels: data.perDay.map((d) => d.day),
+      datasets: [
+        { label: "queries", data: data.perDay.map((d) => d.count), borderColor: "#4c6ef5", pointRadius: data.perDay.length < 40 ? 3 : 0, borderWidth: 1.5 },
+      ],
+    },
     options: axes,
   };
   const perCity: ChartConfiguration = {
     type: "bar",
-    data: { labels: data.perCity.map((d) => name(d.city)), datasets: [{ label: "queries", data: data.perCity.map((d) => d.count), backgroundColor: "#12b886" }] },
+    data: {
+      labels: data.perCity.map((d) => name(d.city)),
+      datasets: [{ label: "queries", data: data.perCity.map((d) => d.count), backgroundColor: "#12b886" }],
+    },
     options: axes,
   };
   const reports: ChartConfiguration = {
     type: "bar",
-    data: { labels: data.reportsPerQuery.map((d) => `${d.reports}`), datasets: [{ label: "queries", data: data.reportsPerQuery.map((d) => d.queries), backgroundColor: "#7950f2" }] },
+    data: {
+      labels: data.reportsPerQuery.map((d) => `${d.reports}`),
+      datasets: [{ label: "queries", data: data.reportsPerQuery.map((d) => d.queries), backgroundColor: "#7950f2" }],
+    },
     options: axes,
   };
   const refusals: ChartConfiguration = {
@@ -122,7 +152,9 @@ export default function Charts() {
       <Group justify="space-between" mb="sm">
         <Text size="sm" c="dimmed" data-testid="charts-source">
           {total.toLocaleString("en-US")} served queries from {data.source.wholeEntries.toLocaleString("en-US")} whole log entries
-          {data.source.replayedEntries ? ` and ${data.source.replayedEntries.toLocaleString("en-US")} replayed entries regenerated from seed "${data.source.replay?.seed}" (scale ${data.source.replay?.scale})` : ""}
+          {data.source.replayedEntries
+            ? ` and ${data.source.replayedEntries.toLocaleString("en-US")} replayed entries regenerated from seed "${data.source.replay?.seed}" (scale ${data.source.replay?.scale})`
+            : ""}
         </Text>
         <Button size="xs" variant="light" onClick={load} loading={loading}>
           刷新 refresh

@@ -43,7 +43,15 @@ function DeltaMap({ cities, selected, onSelect }: { cities: CityView[]; selected
         return (
           <g key={c.code} onClick={() => onSelect(c.code)} style={{ cursor: "pointer" }} data-city={c.code}>
             <title>{`${c.nameZh} ${c.nameEn} (${c.code}), ${c.province}: ${c.nodes.map((n) => `${n.id} ${n.health}`).join(", ")}`}</title>
-            <circle cx={x} cy={y} r={sel ? 13 : 10} fill={PROVINCE_COLOR[c.province] ?? "#868e96"} fillOpacity={c.published ? 0.9 : 0.55} stroke={sel ? "#000" : "#fff"} strokeWidth={2} />
+            <circle
+              cx={x}
+              cy={y}
+              r={sel ? 13 : 10}
+              fill={PROVINCE_COLOR[c.province] ?? "#868e96"}
+              fillOpacity={c.published ? 0.9 : 0.55}
+              stroke={sel ? "#000" : "#fff"}
+              strokeWidth={2}
+            />
             {c.nodes.map((n, i) => {
               const a = -Math.PI / 2 + (i * 2 * Math.PI) / Math.max(c.nodes.length, 1);
               return (
@@ -104,7 +112,9 @@ function NodeRows({ nodes, cities, onNode }: { nodes: NodeView[]; cities: Map<st
                 {n.id}
               </a>
             </Table.Td>
-            <Table.Td>{cities.get(n.city)?.nameZh} {cities.get(n.city)?.nameEn}</Table.Td>
+            <Table.Td>
+              {cities.get(n.city)?.nameZh} {cities.get(n.city)?.nameEn}
+            </Table.Td>
             <Table.Td>
               {n.status}
               {n.frozen ? " (frozen)" : ""}
@@ -135,7 +145,12 @@ function NodeRows({ nodes, cities, onNode }: { nodes: NodeView[]; cities: Map<st
             </Table.Td>
             <Table.Td>
               {n.service ? (
-                <Text span fz="xs" title={`${n.service.url}${n.service.reasons.length ? `: ${n.service.reasons.join("; ")}` : ""}`} c={n.service.status === "ok" ? undefined : "red"}>
+                <Text
+                  span
+                  fz="xs"
+                  title={`${n.service.url}${n.service.reasons.length ? `: ${n.service.reasons.join("; ")}` : ""}`}
+                  c={n.service.status === "ok" ? undefined : "red"}
+                >
                   {n.service.status}
                 </Text>
               ) : (
@@ -147,7 +162,8 @@ function NodeRows({ nodes, cities, onNode }: { nodes: NodeView[]; cities: Map<st
       </Table.Tbody>
       {withValidators && (
         <Table.Caption>
-          区块 head: each validator&apos;s own; greyed, a node with no validator of its own on this network (the chain&apos;s head). 服务 service: its node service&apos;s /health.
+          区块 head: each validator&apos;s own; greyed, a node with no validator of its own on this network (the chain&apos;s head). 服务 service: its node
+          service&apos;s /health.
         </Table.Caption>
       )}
     </Table>
@@ -190,7 +206,8 @@ export function Consortium({ onNode }: { onNode: (id: string) => void }) {
         </Title>
         <DeltaMap cities={data.cities} selected={selected} onSelect={(c) => setSelected(c === selected ? undefined : c)} />
         <Text size="xs" c="dimmed" mt={4}>
-          Schematic: cities placed by their coordinates ({data.coordinatesSource.split(",")[0]}; see seeds/city-coordinates.json). Pale: cities not in the published list. Click a city for its nodes.
+          Schematic: cities placed by their coordinates ({data.coordinatesSource.split(",")[0]}; see seeds/city-coordinates.json). Pale: cities not in the
+          published list. Click a city for its nodes.
         </Text>
       </Grid.Col>
       <Grid.Col span={{ base: 12, md: 7 }}>

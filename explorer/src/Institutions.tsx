@@ -14,7 +14,10 @@ export function Institutions({ onInstitution }: { onInstitution: (id: number) =>
   const [error, setError] = useState<string>();
   useEffect(() => {
     get<InstitutionView[]>("/api/institutions").then(setAll, (e: Error) => setError(e.message));
-    get<ConsortiumResponse>("/api/consortium").then((c) => setSummary(c.institutions), (e: Error) => setError(e.message));
+    get<ConsortiumResponse>("/api/consortium").then(
+      (c) => setSummary(c.institutions),
+      (e: Error) => setError(e.message),
+    );
   }, []);
   const rows = useMemo(() => (all ?? []).filter((i) => (kind === "all" || i.kind === kind) && (!sponsor || i.sponsor === sponsor)), [all, kind, sponsor]);
   if (error) return <Text c="red">{error}</Text>;

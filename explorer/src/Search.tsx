@@ -116,7 +116,8 @@ function ProveView({ result }: { result: ProveResponse }) {
   return (
     <div data-testid="prove-result" data-ok={String(result.ok)}>
       <Alert color={result.ok ? "green" : "red"} mb="sm" title={result.ok ? "证明通过 Proven against the chain" : "证明失败 Verification failed"}>
-        {result.passed} passed, {result.failed} failed — {KIND[result.row.kind][0]} {KIND[result.row.kind][1]}, block {result.row.block || "—"}, {result.row.detail}
+        {result.passed} passed, {result.failed} failed — {KIND[result.row.kind][0]} {KIND[result.row.kind][1]}, block {result.row.block || "—"},{" "}
+        {result.row.detail}
       </Alert>
       <Table fz="xs" verticalSpacing={4}>
         <Table.Thead>
@@ -323,7 +324,13 @@ export function Search({ initial }: { initial?: string }) {
           </table>
         </>
       )}
-      <Modal opened={proving !== undefined} onClose={() => setProving(undefined)} size="85%" transitionProps={{ duration: 0 }} title={<b>证明 Prove — the audit's verification (audit --verify)</b>}>
+      <Modal
+        opened={proving !== undefined}
+        onClose={() => setProving(undefined)}
+        size="85%"
+        transitionProps={{ duration: 0 }}
+        title={<b>证明 Prove — the audit's verification (audit --verify)</b>}
+      >
         {!proof && !proofError && <Loader />}
         {proofError && <Text c="red">{proofError}</Text>}
         {proof && <ProveView result={proof} />}

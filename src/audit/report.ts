@@ -36,10 +36,19 @@ export function renderAudit(rows: readonly TrailRow[], findings: readonly Findin
     if (findings) lines.push("", "subject,ok,failure,detail", ...findings.map((f) => [f.subject, f.ok, f.failure, f.detail].map(csvCell).join(",")));
     return lines.join("\n");
   }
-  let out = formatTable(header, body.map((b) => [...b.slice(0, 7), String(b[7]).slice(0, 12) + "…"]));
+  let out = formatTable(
+    header,
+    body.map((b) => [...b.slice(0, 7), String(b[7]).slice(0, 12) + "…"]),
+  );
   if (findings) {
     out += `\n\nverification: ${passed} passed, ${failed.length} failed`;
-    if (failed.length > 0) out += "\n" + formatTable(["subject", "failure", "detail"], failed.map((f) => [f.subject, f.failure, f.detail]));
+    if (failed.length > 0)
+      out +=
+        "\n" +
+        formatTable(
+          ["subject", "failure", "detail"],
+          failed.map((f) => [f.subject, f.failure, f.detail]),
+        );
   }
   return out;
 }

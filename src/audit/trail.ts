@@ -103,7 +103,10 @@ export function checkTrailFilter(f: TrailFilter, cities: readonly City[], manife
       validateUscc(f.enterprise);
       homeCityOf(f.enterprise, cities);
     } catch (e) {
-      throw new Error(`--enterprise ${f.enterprise}: ${(e as Error).message}${(e as { rule?: string }).rule === "city" ? ": nothing of it can be on this chain" : ""}`, { cause: e });
+      throw new Error(
+        `--enterprise ${f.enterprise}: ${(e as Error).message}${(e as { rule?: string }).rule === "city" ? ": nothing of it can be on this chain" : ""}`,
+        { cause: e },
+      );
     }
   }
   if (f.city !== undefined) {
@@ -135,8 +138,9 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
   const fromBlock = manifest.deployBlock;
   const nodeCity = new Map(manifest.nodes.map((n) => [n.nodeId, n.city]));
   const sponsorOf = new Map(manifest.institutions.map((i) => [i.institutionId, i.sponsorNodeId]));
-  const cityOf = (nodes: number[], extra: (string | undefined)[] = []) =>
-    [...new Set([...nodes.map((n) => nodeCity.get(n)).filter((x): x is string => !!x), ...extra.filter((x): x is string => !!x)])];
+  const cityOf = (nodes: number[], extra: (string | undefined)[] = []) => [
+    ...new Set([...nodes.map((n) => nodeCity.get(n)).filter((x): x is string => !!x), ...extra.filter((x): x is string => !!x)]),
+  ];
   const rows: TrailRow[] = [];
   const times = new Map<number, number>();
   const timeOf = async (block: number) => {

@@ -81,7 +81,6 @@ export interface VerifyOptions {
   entry?: (nodeId: number, sequence: number) => boolean;
 }
 
-
 function errorName(e: unknown, c: Contracts): string {
   const data = (e as { data?: string }).data;
   for (const iface of [c.queryLog.interface, c.ledger.interface]) {
@@ -183,7 +182,10 @@ export async function verifyTrail(
     else records.push({ nodeId, record: rec, onChainDigest: r.data.digest as string });
   }
   const trees = new Map<string, StandardTree>();
-  for (const r of choose(rows.filter((x) => x.kind === "batch"), opts)) {
+  for (const r of choose(
+    rows.filter((x) => x.kind === "batch"),
+    opts,
+  )) {
     const nodeId = r.nodes[0];
     const batchId = r.data.batchId as number;
     const subject = `batch ${batchId} of node ${nodeLabel(manifest, nodeId)}`;
@@ -212,7 +214,12 @@ export async function verifyTrail(
   for (const { nodeId, record, onChainDigest } of choose(records, opts))
     findings.push(
       await checkRecord(c, record, record.batchId ? trees.get(`${nodeId}:${record.batchId}`) : undefined, onChainDigest, opts.evidence).catch(
-        (e: unknown): Finding => ({ subject: `record ${record.enterprise}/${record.category}/v${record.version}`, ok: false, failure: "check-error", detail: errorName(e, c) }),
+        (e: unknown): Finding => ({
+          subject: `record ${record.enterprise}/${record.category}/v${record.version}`,
+          ok: false,
+          failure: "check-error",
+          detail: errorName(e, c),
+        }),
       ),
     );
 
@@ -227,13 +234,32 @@ export async function verifyTrail(
     const latest = await c.queryLog.latestCommitment(nodeId);
     const committed = Number(latest.size);
     if (committed > log.size) {
-      findings.push({ subject: `query log of node ${nodeLabel(manifest, nodeId)}`, ok: false, failure: "log-shorter-than-commitment", detail: `the chain's latest commitment covers ${committed} entries, the store has ${log.size}` });
+      findings.push({
+        subject: `query log of node ${nodeLabel(manifest, nodeId)}`,
+        ok: false,
+        failure: "log-shorter-than-commitment",
+        detail: `the chain's latest commitment covers ${committed} entries, the store has ${log.size}`,
+      });
       continue;
     }
-    const logEvidence = opts.evidence ? { evidence: { kind: "log" as const, nodeId, size: log.size, committed, ...(committed > 0 ? { committedRoot: latest.root } : {}) } } : {};
+    const logEvidence = opts.evidence
+      ? { evidence: { kind: "log" as const, nodeId, size: log.size, committed, ...(committed > 0 ? { committedRoot: latest.root } : {}) } }
+      : {};
     if (committed > 0 && hexlify(log.root(committed)) !== latest.root)
-      findings.push({ subject: `query log of node ${nodeLabel(manifest, nodeId)}`, ok: false, failure: "log-root-mismatch", detail: `the store's first ${committed} entries do not rebuild the committed root`, ...logEvidence });
-    else if (log.size > 0) findings.push({ subject: `query log of node ${nodeLabel(manifest, nodeId)}`, ok: true, detail: `${committed} of ${log.size} entries committed`, ...logEvidence });
+      findings.push({
+        subject: `query log of node ${nodeLabel(manifest, nodeId)}`,
+        ok: false,
+        failure: "log-root-mismatch",
+        detail: `the store's first ${committed} entries do not rebuild the committed root`,
+        ...logEvidence,
+      });
+    else if (log.size > 0)
+      findings.push({
+        subject: `query log of node ${nodeLabel(manifest, nodeId)}`,
+        ok: true,
+        detail: `${committed} of ${log.size} entries committed`,
+        ...logEvidence,
+      });
     for (const e of store.allLogEntries()) {
       const decoded = decodeLogEntry(e.entry);
       const row: TrailRow = {
@@ -254,7 +280,14 @@ export async function verifyTrail(
   }
   const sizes = commitmentSizes(c);
   for (const { nodeId, seq, log } of choose(entries, opts)) {
-    findings.push(await checkLogEntry(c, stores, sizes, liveQueries, nodeId, seq, log, opts.evidence).catch((e: unknown): Finding => ({ subject: `log entry ${nodeId}#${seq}`, ok: false, failure: "check-error", detail: errorName(e, c) })));
+    findings.push(
+      await checkLogEntry(c, stores, sizes, liveQueries, nodeId, seq, log, opts.evidence).catch((e: unknown): Finding => ({
+        subject: `log entry ${nodeId}#${seq}`,
+        ok: false,
+        failure: "check-error",
+        detail: errorName(e, c),
+      })),
+    );
   }
   return findings;
 }
@@ -306,7 +339,13 @@ async function checkLogEntry(
   const index = (await sizes(nodeId)).findIndex((size) => size > seq);
   if (index < 0) return withIt({ subject, ok: false, failure: "entry-not-committed", detail: "no commitment on chain covers this entry yet" });
   const size = (await sizes(nodeId))[index];
-  if (size > log.size) return withIt({ subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${index} covers ${size} entries, the store has ${log.size}` });
+  if (size > log.size)
+    return withIt({
+      subject,
+      ok: false,
+      failure: "log-shorter-than-commitment",
+      detail: `commitment ${index} covers ${size} entries, the store has ${log.size}`,
+    });
   const proof = log.inclusionProof(seq, size);
   Object.assign(evidence, { commitmentIndex: index, size, root: hexlify(log.root(size)), inclusionProof: proof.map((p) => hexlify(p)) });
   try {

@@ -51,11 +51,16 @@ export function webAppWeight(dist = WEB_DIST): Pick<ExplorerBench, "js" | "first
 /** An enterprise with `events` attestations (3 categories, versions advancing), attested live through its home-city node. */
 async function enterpriseWithEvents(session: Session, uscc: string, events: number, log: (l: string) => void): Promise<void> {
   let version = 0;
-  for (let done = 0; done < events; ) {
+  for (let done = 0; done < events;) {
     version++;
     const batch: EncodedRecord[] = [];
     for (let category = 1; category <= 3 && done < events; category++, done++)
-      batch.push({ enterprise: uscc, category, encoding: toUtf8Bytes(`bench record ${category} v${version}`), recordJson: JSON.stringify({ category, version }) });
+      batch.push({
+        enterprise: uscc,
+        category,
+        encoding: toUtf8Bytes(`bench record ${category} v${version}`),
+        recordJson: JSON.stringify({ category, version }),
+      });
     await attestRecords(session, batch, { mode: "live" });
     if (version % 50 === 0) log(`${done} of ${events} events attested`);
   }
@@ -128,7 +133,10 @@ export function explorerTable(r: ExplorerBench, formatTable: (header: string[], 
     [
       ["first load: JavaScript, gzipped", `${kb(r.firstLoadJsGzipBytes)} (budget ${kb(r.firstLoadBudgetBytes)})`],
       ["all JavaScript, gzipped (the charts load with their tab)", kb(r.allJsGzipBytes)],
-      [`timeline of ${r.timeline.events} events: data → rows painted, median of ${r.timeline.runs}`, `${r.timeline.renderMedianMs} ms (${r.timeline.renderMs.join(", ")})`],
+      [
+        `timeline of ${r.timeline.events} events: data → rows painted, median of ${r.timeline.runs}`,
+        `${r.timeline.renderMedianMs} ms (${r.timeline.renderMs.join(", ")})`,
+      ],
       ["timeline: click → rows painted (request, server, render), median", `${r.timeline.clickToRowsMedianMs} ms (${r.timeline.clickToRowsMs.join(", ")})`],
       ["browser", `Chromium ${r.chromium}, headless`],
     ],

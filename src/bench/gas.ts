@@ -47,7 +47,13 @@ export async function measureGas(conn: ChainConnection, deploymentsDir: string, 
   let gas = 0n;
   const singles = Array.from({ length: 20 }, record);
   for (const s of singles) gas += (await (await ledger.attest({ enterprise: s.e18, category: 2, version: 1, digest: hexlify(s.digest) })).wait())!.gasUsed;
-  attest.push({ what: "live, 1 record per tx", records: singles.length, transactions: singles.length, gasTotal: Number(gas), gasPerRecord: Number(gas) / singles.length });
+  attest.push({
+    what: "live, 1 record per tx",
+    records: singles.length,
+    transactions: singles.length,
+    gasTotal: Number(gas),
+    gasPerRecord: Number(gas) / singles.length,
+  });
   log("live single done");
 
   // live, 100 records per multiAttest
@@ -65,13 +71,21 @@ export async function measureGas(conn: ChainConnection, deploymentsDir: string, 
     const leaves = recs.map((s) => fastRecordLeaf(usccBytes(s.enterprise), 3, 1, s.digest));
     const tree = StandardTree.fromLeafHashes(leaves);
     const receipt = (await (await ledger.anchorBatch({ category: 3, root: hexlify(tree.root), count: size, batchDigest: hexlify(tree.root) })).wait())!;
-    attest.push({ what: `batch of ${size.toLocaleString("en-US")}`, records: size, transactions: 1, gasTotal: Number(receipt.gasUsed), gasPerRecord: Number(receipt.gasUsed) / size });
+    attest.push({
+      what: `batch of ${size.toLocaleString("en-US")}`,
+      records: size,
+      transactions: 1,
+      gasTotal: Number(receipt.gasUsed),
+      gasPerRecord: Number(receipt.gasUsed) / size,
+    });
     const batchId = await c.ledger.batchCount();
     const proof = tree.proof(leaves[0]).map((p) => hexlify(p));
     verify.push({
       what: `verifyRecord, batch of ${size.toLocaleString("en-US")}`,
       proofLength: proof.length,
-      gas: Number(await c.ledger.verifyRecord.estimateGas(batchId, { enterprise: recs[0].e18, category: 3, version: 1, digest: hexlify(recs[0].digest) }, proof)),
+      gas: Number(
+        await c.ledger.verifyRecord.estimateGas(batchId, { enterprise: recs[0].e18, category: 3, version: 1, digest: hexlify(recs[0].digest) }, proof),
+      ),
     });
     log(`batch ${size} done`);
   }

@@ -117,7 +117,14 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
   const env = { YRD_NETWORK_DIR: join(dir, "network"), YRD_DEPLOYMENTS_DIR: join(dir, "deployments") };
   const hh = (args: string[], extra: Record<string, string> = {}) => runHardhat(args, { ...env, ...extra }, COMMAND_TIMEOUT_MS);
   const manifest = () => readNetworkManifest(networkManifestPath(env.YRD_NETWORK_DIR))!;
-  const report: NetworkBenchReport = { measuredAt: new Date().toISOString(), nodes: opts.nodes, loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))), up: { seconds: 0 }, idleMemoryMiB: { validators: 0, services: 0, total: 0 }, replays: [] };
+  const report: NetworkBenchReport = {
+    measuredAt: new Date().toISOString(),
+    nodes: opts.nodes,
+    loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+    up: { seconds: 0 },
+    idleMemoryMiB: { validators: 0, services: 0, total: 0 },
+    replays: [],
+  };
   let started = false;
   try {
     log(`network up --nodes ${opts.nodes} (validators, deployment, node services) …`);
@@ -126,10 +133,17 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
     const up = must(await hh(["network", "up", "--nodes", String(opts.nodes), "--data-dir", data]), "network up");
     report.up.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
     const parts = /up in [\d.]+ s \(validators ([\d.]+) s, deploy ([\d.]+) s(?:, node services ([\d.]+) s)?\)/.exec(up.stdout);
-    if (parts) Object.assign(report.up, { validatorsSeconds: Number(parts[1]), deploySeconds: Number(parts[2]), ...(parts[3] ? { servicesSeconds: Number(parts[3]) } : {}) });
+    if (parts)
+      Object.assign(report.up, {
+        validatorsSeconds: Number(parts[1]),
+        deploySeconds: Number(parts[2]),
+        ...(parts[3] ? { servicesSeconds: Number(parts[3]) } : {}),
+      });
     await sleep(IDLE_MS);
     report.idleMemoryMiB = idleMemory(manifest());
-    log(`up in ${report.up.seconds} s; idle memory ${report.idleMemoryMiB.total} MiB (validators ${report.idleMemoryMiB.validators}, node services ${report.idleMemoryMiB.services})`);
+    log(
+      `up in ${report.up.seconds} s; idle memory ${report.idleMemoryMiB.total} MiB (validators ${report.idleMemoryMiB.validators}, node services ${report.idleMemoryMiB.services})`,
+    );
 
     // a replay writes as every node: the services (each its node's only writer) stop, the validators go on
     must(await hh(["network", "down"]), "network down");
@@ -138,13 +152,19 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
       // on a deployment of its own, as in process: the workload's institutions (and so who asks whom) are the
       // deployment's first ones, and `up` deployed the full 899
       log(`replay --scale ${scale} on the network …`);
-      must(await hh(["--network", "yrd", "replay", "--scale", String(scale), "--data-dir", data, "--out", out, "--fresh"]), `replay --scale ${scale} on the network`);
+      must(
+        await hh(["--network", "yrd", "replay", "--scale", String(scale), "--data-dir", data, "--out", out, "--fresh"]),
+        `replay --scale ${scale} on the network`,
+      );
       const onNet = JSON.parse(readFileSync(join(out, `replay-bulk-${scale}-yrd.json`), "utf8")) as ReplayReport;
       log(`replay --scale ${scale} in process …`);
       const local = join(dir, `in-process-${scale}`);
       // the same seed and the network's nodes' salt secrets: the same roots, if both chains agree
       const secrets = join(data, `yrd-${manifest().chainId}`);
-      must(await hh(["replay", "--scale", String(scale), "--data-dir", local, "--out", local, "--salt-secrets-from", secrets]), `replay --scale ${scale} in process`);
+      must(
+        await hh(["replay", "--scale", String(scale), "--data-dir", local, "--out", local, "--salt-secrets-from", secrets]),
+        `replay --scale ${scale} in process`,
+      );
       const inProc = JSON.parse(readFileSync(join(local, `replay-bulk-${scale}-default.json`), "utf8")) as ReplayReport;
       const differingNodes = onNet.roots
         .map((r, i) => ({ node: r.node, network: r, inProcess: inProc.roots[i] }))
@@ -163,7 +183,10 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
     }
     if (opts.liveScale > 0) {
       log(`replay --mode live --scale ${opts.liveScale} on the network …`);
-      must(await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", String(opts.liveScale), "--data-dir", data, "--out", out, "--fresh"]), "live replay on the network");
+      must(
+        await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", String(opts.liveScale), "--data-dir", data, "--out", out, "--fresh"]),
+        "live replay on the network",
+      );
       const r = JSON.parse(readFileSync(join(out, `replay-live-${opts.liveScale}-yrd.json`), "utf8")) as ReplayReport;
       const seconds = phaseSeconds(r);
       const transactions = r.phases.reduce((a, p) => a + p.transactions, 0);
@@ -173,14 +196,22 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
         seconds: Number(seconds.toFixed(2)),
         transactions,
         transactionsPerSecond: Math.round(transactions / seconds),
-        phases: r.phases.map((p) => ({ phase: p.phase, seconds: Number(p.seconds.toFixed(2)), transactions: p.transactions, transactionsPerSecond: Math.round(p.transactions / p.seconds), ...(p.latencyMs ? { latencyMs: p.latencyMs } : {}) })),
+        phases: r.phases.map((p) => ({
+          phase: p.phase,
+          seconds: Number(p.seconds.toFixed(2)),
+          transactions: p.transactions,
+          transactionsPerSecond: Math.round(p.transactions / p.seconds),
+          ...(p.latencyMs ? { latencyMs: p.latencyMs } : {}),
+        })),
         // the replay stops at the first refused or failed transaction: a completed run had none
         succeeded: r.completed ? transactions : 0,
         failed: r.completed ? 0 : 1,
         countsMatchTargets: r.countsMatchTargets,
         agreement: await agreementAt(manifest()),
       };
-      log(`live: ${report.live.transactionsPerSecond} tx/s over ${transactions} transactions; validators agree at block ${report.live.agreement.block}: ${report.live.agreement.agree}`);
+      log(
+        `live: ${report.live.transactionsPerSecond} tx/s over ${transactions} transactions; validators agree at block ${report.live.agreement.block}: ${report.live.agreement.agree}`,
+      );
     }
   } finally {
     if (started) await hh(["network", "down"]).catch(() => undefined);

@@ -27,9 +27,7 @@ export async function roles(conn: ChainConnection, nodeCount: number): Promise<R
   const signers = await conn.ethers.getSigners();
   const needed = FIRST_OPERATOR_INDEX + nodeCount;
   if (signers.length < needed)
-    throw new Error(
-      `network ${conn.networkName} has ${signers.length} accounts; ${needed} are needed (deployer, regulator, ${nodeCount} node operators)`,
-    );
+    throw new Error(`network ${conn.networkName} has ${signers.length} accounts; ${needed} are needed (deployer, regulator, ${nodeCount} node operators)`);
   return {
     deployer: signers[DEPLOYER_INDEX],
     regulator: signers[REGULATOR_INDEX],

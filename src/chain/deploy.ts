@@ -150,23 +150,18 @@ async function hasCode(conn: ChainConnection, address: string): Promise<boolean>
  * (its contracts are gone: the chain was restarted); throws when the chain disagrees with the manifest.
  */
 export async function verifyDeployment(conn: ChainConnection, manifest: Manifest, seeds: Seeds, institutions: number): Promise<string | undefined> {
-  for (const name of CONTRACTS)
-    if (!manifest.contracts[name]) throw new Error(`manifest lists no ${name} (an older deployment); deploy with --fresh`);
+  for (const name of CONTRACTS) if (!manifest.contracts[name]) throw new Error(`manifest lists no ${name} (an older deployment); deploy with --fresh`);
   const registryEntry = manifest.contracts.ConsortiumRegistry;
   for (const [name, c] of Object.entries(manifest.contracts))
     if (!(await hasCode(conn, c.address))) return `no code at ${name} ${c.address} (the chain was restarted)`;
   const digests = seedDigests();
   for (const [file, d] of Object.entries(digests))
-    if (manifest.seedDigests[file] !== d)
-      throw new Error(`seeds/${file} changed since the deployment in the manifest; deploy with --fresh`);
+    if (manifest.seedDigests[file] !== d) throw new Error(`seeds/${file} changed since the deployment in the manifest; deploy with --fresh`);
   if (manifest.institutions.length !== institutions)
-    throw new Error(
-      `existing deployment has ${manifest.institutions.length} institutions, ${institutions} were asked for; deploy with --fresh`,
-    );
+    throw new Error(`existing deployment has ${manifest.institutions.length} institutions, ${institutions} were asked for; deploy with --fresh`);
   const registry = (await conn.ethers.getContractAt("ConsortiumRegistry", registryEntry.address)) as unknown as ConsortiumRegistry;
   const nodeCount = Number(await registry.nodeCount());
-  if (nodeCount < seeds.nodes.length)
-    throw new Error(`registry at ${registryEntry.address} has ${nodeCount} nodes, seeds have ${seeds.nodes.length}`);
+  if (nodeCount < seeds.nodes.length) throw new Error(`registry at ${registryEntry.address} has ${nodeCount} nodes, seeds have ${seeds.nodes.length}`);
   for (const n of manifest.nodes) {
     const onChain = await registry.node(n.nodeId);
     if (onChain.operator.toLowerCase() !== n.operator.toLowerCase() || onChain.metadataDigest !== n.metadataDigest)
@@ -176,8 +171,7 @@ export async function verifyDeployment(conn: ChainConnection, manifest: Manifest
   if ((await ledger.registry()).toLowerCase() !== registryEntry.address.toLowerCase())
     throw new Error(`CreditLedger at ${manifest.contracts.CreditLedger.address} does not use the registry in the manifest`);
   const instCount = Number(await registry.institutionCount());
-  if (instCount < manifest.institutions.length)
-    throw new Error(`registry has ${instCount} institutions, the manifest lists ${manifest.institutions.length}`);
+  if (instCount < manifest.institutions.length) throw new Error(`registry has ${instCount} institutions, the manifest lists ${manifest.institutions.length}`);
   if ((await registry.genesisAdmin()) !== "0x0000000000000000000000000000000000000000")
     throw new Error("registry genesis was never closed (an interrupted deployment); deploy with --fresh");
   return undefined;
@@ -205,7 +199,11 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
   const writable = () =>
     checkWritableFolder(
       manifestDir,
-      inDataDir ? "use a writable --data-dir" : opts.manifestPath ? "the manifest is written there" : "set YRD_DEPLOYMENTS_DIR to a writable folder, or make this one writable",
+      inDataDir
+        ? "use a writable --data-dir"
+        : opts.manifestPath
+          ? "the manifest is written there"
+          : "set YRD_DEPLOYMENTS_DIR to a writable folder, or make this one writable",
     );
 
   let replacedBecause: string | undefined;
@@ -304,7 +302,14 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
           const ev = registry.interface.parseLog({ topics: [...l.topics], data: l.data });
           if (ev?.name !== "InstitutionRegistered") continue;
           const p = keyIndexOf.get(ev.args.signer as string)!;
-          registered.push({ institutionId: Number(ev.args.institutionId), sponsorNodeId: nodeId, kind: p.kind, signer: ev.args.signer as string, nameDigest: p.nameDigest, keyIndex: p.index });
+          registered.push({
+            institutionId: Number(ev.args.institutionId),
+            sponsorNodeId: nodeId,
+            kind: p.kind,
+            signer: ev.args.signer as string,
+            nameDigest: p.nameDigest,
+            keyIndex: p.index,
+          });
         }
       }
     }

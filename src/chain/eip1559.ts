@@ -61,7 +61,8 @@ function rlpList(items: readonly Uint8Array[]): Uint8Array {
 export function signEip1559(tx: Eip1559Fields, key: FastSigningKey): string {
   const to = getBytes(tx.to);
   if (to.length !== 20) throw new Error(`transaction: "to" must be a 20-byte address, got ${tx.to}`);
-  if (tx.maxPriorityFeePerGas > tx.maxFeePerGas) throw new Error(`transaction: priority fee ${tx.maxPriorityFeePerGas} is above the max fee ${tx.maxFeePerGas}`);
+  if (tx.maxPriorityFeePerGas > tx.maxFeePerGas)
+    throw new Error(`transaction: priority fee ${tx.maxPriorityFeePerGas} is above the max fee ${tx.maxFeePerGas}`);
   const fields = [
     rlpString(intBytes(tx.chainId)),
     rlpString(intBytes(BigInt(tx.nonce))),

@@ -56,7 +56,10 @@ export function manifestPath(network: string, chainId: bigint | string, dir = de
 
 export function seedDigests(dir: string = seedsDir()): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of SEED_FILES) out[f] = createHash("sha256").update(readFileSync(join(dir, f))).digest("hex");
+  for (const f of SEED_FILES)
+    out[f] = createHash("sha256")
+      .update(readFileSync(join(dir, f)))
+      .digest("hex");
   return out;
 }
 

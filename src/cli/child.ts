@@ -14,7 +14,12 @@ export interface CliResult {
  * this process's environment — or, with `bare`, to it less the HARDHAT_* and YRD_* variables (under `hardhat
  * test`, HARDHAT_CONFIG names this repository's config), as in a user's shell.
  */
-export function runHardhat(args: string[], env: Record<string, string> = {}, timeoutMs = 120_000, opts: { cwd?: string; bare?: boolean } = {}): Promise<CliResult> {
+export function runHardhat(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+  opts: { cwd?: string; bare?: boolean } = {},
+): Promise<CliResult> {
   const cwd = opts.cwd ?? PROJECT_ROOT;
   const base = opts.bare ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(HARDHAT|YRD)_/.test(k))) : process.env;
   return new Promise((resolve, reject) => {
@@ -41,4 +46,3 @@ export function runHardhat(args: string[], env: Record<string, string> = {}, tim
     });
   });
 }
-

@@ -10,10 +10,7 @@ const NODE_STATUS = ["none", "active", "suspended", "removed"];
 /** One row per city: its nodes and the institutions they sponsor, as the registry reports them. */
 export async function consortiumTable(conn: ChainConnection, manifest: Manifest): Promise<string> {
   const seeds = loadSeeds();
-  const registry = (await conn.ethers.getContractAt(
-    "ConsortiumRegistry",
-    manifest.contracts.ConsortiumRegistry.address,
-  )) as unknown as ConsortiumRegistry;
+  const registry = (await conn.ethers.getContractAt("ConsortiumRegistry", manifest.contracts.ConsortiumRegistry.address)) as unknown as ConsortiumRegistry;
   const sponsored = new Map<number, number>();
   const instCount = Number(await registry.institutionCount());
   for (let id = 1; id <= instCount; id++) {

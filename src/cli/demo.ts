@@ -18,9 +18,14 @@ import type { Session } from "../session.js";
 import { formatTable } from "./table.js";
 import { join } from "node:path";
 
-
 function encoded(r: CreditRecord): EncodedRecord {
-  return { enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r), signer: "signer" in r ? r.signer : undefined };
+  return {
+    enterprise: r.enterprise,
+    category: r.category,
+    encoding: encodeRecord(r),
+    recordJson: recordToJson(r),
+    signer: "signer" in r ? r.signer : undefined,
+  };
 }
 
 export async function runDemo(ctx: Session, print: (s: string) => void): Promise<void> {
@@ -45,7 +50,11 @@ export async function runDemo(ctx: Session, print: (s: string) => void): Promise
   const [v2] = await attestRecords(ctx, [encoded(corrected)], { mode: "live" });
   print(`   operating status corrected: version ${v2.version} supersedes version 1`);
   const e18 = hexlify(usccBytes(enterprise));
-  await (await ctx.contracts.ledger.connect(enterpriseSigner).fileObjection(e18, Category.FinancingMortgage, 1, id("the enterprise: mortgage 2 was released in 2025"))).wait();
+  await (
+    await ctx.contracts.ledger
+      .connect(enterpriseSigner)
+      .fileObjection(e18, Category.FinancingMortgage, 1, id("the enterprise: mortgage 2 was released in 2025"))
+  ).wait();
   print("   the enterprise objects to its financing record (异议, with its bound signer): the record is disputed until the Hefei node answers (20 days)");
   const rows = [];
   for (const r of [...live, v2]) {
@@ -62,8 +71,15 @@ export async function runDemo(ctx: Session, print: (s: string) => void): Promise
     purpose: Purpose.CreditApproval,
     categories: (1 << Category.BasicInfo) | (1 << Category.OperatingStatus) | (1 << Category.FinancingMortgage),
   });
-  print(`   authorization ${q.authorizationId.slice(0, 18)}… registered; query ${q.result.queryId} served by node hf-1 with ${q.result.reports.length} reports`);
-  print(formatTable(["report", "version", "institution's check"], q.checks.map((c) => [CATEGORY_SLUGS[c.report.category as Category], c.report.version, c.result])));
+  print(
+    `   authorization ${q.authorizationId.slice(0, 18)}… registered; query ${q.result.queryId} served by node hf-1 with ${q.result.reports.length} reports`,
+  );
+  print(
+    formatTable(
+      ["report", "version", "institution's check"],
+      q.checks.map((c) => [CATEGORY_SLUGS[c.report.category as Category], c.report.version, c.result]),
+    ),
+  );
   print(`   hf-1's query log committed on chain at size ${q.commitment?.size}`);
 
   print(`\n== 5. Audit of ${enterprise}: everything the chain holds about it, each item proven ==`);

@@ -70,8 +70,14 @@ export async function ensureWebBuild(log: (line: string) => void = () => {}): Pr
     if (webBuildIsFresh()) return WEB_DIST; // built by the one we waited for
     log(`building the explorer's web app into ${relative(process.cwd(), WEB_DIST) || WEB_DIST} (its sources changed or it was never built)…`);
     const started = Date.now();
-    await run([join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", join(WEB_DIR, "tsconfig.json")], "type-checking the web app (tsc -p explorer)");
-    await run([join(PROJECT_ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--config", join(WEB_DIR, "vite.config.ts"), "--logLevel", "warn"], "building the web app (vite build)");
+    await run(
+      [join(PROJECT_ROOT, "node_modules", "typescript", "bin", "tsc"), "--noEmit", "-p", join(WEB_DIR, "tsconfig.json")],
+      "type-checking the web app (tsc -p explorer)",
+    );
+    await run(
+      [join(PROJECT_ROOT, "node_modules", "vite", "bin", "vite.js"), "build", "--config", join(WEB_DIR, "vite.config.ts"), "--logLevel", "warn"],
+      "building the web app (vite build)",
+    );
     writeFileSync(HASH_FILE, webInputsHash() + "\n");
     log(`web app built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return WEB_DIST;

@@ -53,11 +53,20 @@ function count(t: Tally, q: { time: number; servingCity: string; fromCity?: stri
 }
 
 /** The replayed (leaf-hash) entries regenerated from the seed: blocks 0 … queryBlocksDone-1 of the replay. */
-function countReplayed(t: Tally, manifest: Manifest, state: ReplayState, nodeCity: (id: number) => string, sponsorCity: (inst: number) => string | undefined): number {
+function countReplayed(
+  t: Tally,
+  manifest: Manifest,
+  state: ReplayState,
+  nodeCity: (id: number) => string,
+  sponsorCity: (inst: number) => string | undefined,
+): number {
   const seeds = loadSeeds();
   const cfg = loadWorkloadConfig(seeds);
   const targets = scaledTargets(seeds, state.scale);
-  const counts = apportion(targets.enterprises, seeds.cities.map((x) => cfg.enterpriseShares.get(x.code)!));
+  const counts = apportion(
+    targets.enterprises,
+    seeds.cities.map((x) => cfg.enterpriseShares.get(x.code)!),
+  );
   const pop = new Population(state.seed, seeds.cities, counts, cfg.financingShare, cfg.correctionShare, cfg.revocationShare, cfg.objectionShare);
   const cityNodes = seeds.cities.map((city) => manifest.nodes.filter((x) => x.city === city.code).map((x) => x.nodeId));
   const plan = queryPlan(targets, state.refusedShare);
@@ -66,7 +75,14 @@ function countReplayed(t: Tally, manifest: Manifest, state: ReplayState, nodeCit
   for (let b = 0; b < state.queryBlocksDone; b++) {
     const from = b * QUERY_BLOCK;
     for (const q of generateQueries(model, b, from, Math.min(plan.served, from + QUERY_BLOCK))) {
-      count(t, { time: q.time, servingCity: nodeCity(q.servingNode), fromCity: sponsorCity(q.institution), outcome: q.outcome, reason: q.reason, reports: q.served >= 0 ? q.reports : undefined });
+      count(t, {
+        time: q.time,
+        servingCity: nodeCity(q.servingNode),
+        fromCity: sponsorCity(q.institution),
+        outcome: q.outcome,
+        reason: q.reason,
+        reports: q.served >= 0 ? q.reports : undefined,
+      });
       n++;
     }
   }

@@ -9,7 +9,14 @@ import { join } from "node:path";
 import type { BrowserContext } from "playwright-core";
 
 export const CHROMIUM = process.env.YRD_CHROMIUM ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export interface Chromium {
   context: BrowserContext;

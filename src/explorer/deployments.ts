@@ -59,7 +59,8 @@ function viewOf(m: Manifest, v: Pick<DeploymentView, "key" | "storeDir" | "chain
   };
 }
 
-const NO_STORES = (dir: string) => `no node stores in ${dir}: only what the chain has (its events, commitments and roots), nothing to prove records or log entries against`;
+const NO_STORES = (dir: string) =>
+  `no node stores in ${dir}: only what the chain has (its events, commitments and roots), nothing to prove records or log entries against`;
 
 /** The deployment a session reads, under `key` (default `<network>-<chainId>`). */
 export function deploymentView(session: Session, key = `${session.manifest.network}-${session.manifest.chainId}`, archived?: string): DeploymentView {
@@ -106,7 +107,13 @@ export async function listDeployments(session: Session, dir: string = deployment
     if (!sameChain) {
       if (archived) continue; // another network's archive: open that network first
       out.push({
-        view: viewOf(m, { key: basename(f, ".json"), storeDir: "", chain: chainOf(m.network), openHere: false, note: `another network: open it with \`npx hardhat --network ${m.network} yrd explorer\`` }),
+        view: viewOf(m, {
+          key: basename(f, ".json"),
+          storeDir: "",
+          chain: chainOf(m.network),
+          openHere: false,
+          note: `another network: open it with \`npx hardhat --network ${m.network} yrd explorer\``,
+        }),
         manifest: m,
         path,
         storeDir: "",
@@ -121,7 +128,9 @@ export async function listDeployments(session: Session, dir: string = deployment
       chain: isInProcess(session.conn) ? "in-process" : chainOf(m.network),
       openHere: onChain,
       archived,
-      note: onChain ? undefined : `its contracts are not on this chain (no ConsortiumRegistry at ${m.contracts.ConsortiumRegistry.address}: the chain was restarted since)`,
+      note: onChain
+        ? undefined
+        : `its contracts are not on this chain (no ConsortiumRegistry at ${m.contracts.ConsortiumRegistry.address}: the chain was restarted since)`,
     });
     if (onChain && !view.hasStores) view.note = NO_STORES(stores);
     out.push({ view, manifest: m, path, storeDir: stores });

@@ -35,7 +35,9 @@ async function proveRecord(ctx: ExplorerContext, enterprise: string, category: n
       return findings.filter((f) => !f.subject.startsWith("record ") || f.subject === `record ${enterprise}/${category}/v${version}`);
     }
   }
-  return [{ subject: `record ${enterprise}/${category}/v${version}`, ok: false, failure: "record-missing-from-store", detail: "no node store holds this version" }];
+  return [
+    { subject: `record ${enterprise}/${category}/v${version}`, ok: false, failure: "record-missing-from-store", detail: "no node store holds this version" },
+  ];
 }
 
 /** The consistency of node `nodeId`'s log from commitment `from` to commitment `to`, rebuilt from its store and checked against the roots on chain. */
@@ -46,9 +48,20 @@ async function proveConsistency(ctx: ExplorerContext, trees: LogTrees, nodeId: n
   const subject = `commitments ${from} → ${to} of node ${session.nodeName(nodeId)}`;
   const size1 = Number(a.size);
   const size2 = Number(b.size);
-  if (size2 > log.size) return { subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${to} covers ${size2} entries, the store has ${log.size}` };
+  if (size2 > log.size)
+    return { subject, ok: false, failure: "log-shorter-than-commitment", detail: `commitment ${to} covers ${size2} entries, the store has ${log.size}` };
   const proof = log.consistencyProof(size1, size2);
-  const evidence = { kind: "consistency" as const, nodeId, fromIndex: from, fromSize: size1, fromRoot: a.root, toIndex: to, toSize: size2, toRoot: b.root, proof: proof.map((p) => hexlify(p)) };
+  const evidence = {
+    kind: "consistency" as const,
+    nodeId,
+    fromIndex: from,
+    fromSize: size1,
+    fromRoot: a.root,
+    toIndex: to,
+    toSize: size2,
+    toRoot: b.root,
+    proof: proof.map((p) => hexlify(p)),
+  };
   try {
     verifyConsistency(size1, size2, proof, getBytes(a.root), getBytes(b.root));
     return { subject, ok: true, detail: `the log of ${size2} entries extends the one of ${size1}`, evidence };
@@ -61,12 +74,19 @@ async function proveConsistency(ctx: ExplorerContext, trees: LogTrees, nodeId: n
 async function proveLogEntry(ctx: ExplorerContext, rows: TrailRow[], nodeId: number, sequence: number): Promise<CheckView[]> {
   const { session } = ctx;
   const trees = new LogTrees();
-  const findings: CheckView[] = await verifyTrail(session.contracts, session.manifest, session.stores, rows, {}, {
-    logNodes: [nodeId],
-    entry: (n, s) => n === nodeId && s === sequence,
-    evidence: true,
-    trees,
-  });
+  const findings: CheckView[] = await verifyTrail(
+    session.contracts,
+    session.manifest,
+    session.stores,
+    rows,
+    {},
+    {
+      logNodes: [nodeId],
+      entry: (n, s) => n === nodeId && s === sequence,
+      evidence: true,
+      trees,
+    },
+  );
   const entry = findings.find((f) => f.evidence?.kind === "log-entry");
   const count = Number(await session.contracts.queryLog.commitmentCount(nodeId));
   if (entry?.ok && entry.evidence?.kind === "log-entry" && entry.evidence.commitmentIndex !== undefined && entry.evidence.commitmentIndex < count - 1)
@@ -103,10 +123,15 @@ async function checksOf(ctx: ExplorerContext, s: Subject, row: TrailRow): Promis
       const all = await collectTrail(session.conn, manifest, c, { enterprise: row.enterprise });
       const request = all.find((r) => r.kind === "query" && r.data.queryId === queryId);
       const related = all.filter(
-        (r) => (r.kind.startsWith("query") && r.data.queryId === queryId) || (r.kind === "authorization" && request && r.data.authorizationId === request.data.authorizationId),
+        (r) =>
+          (r.kind.startsWith("query") && r.data.queryId === queryId) ||
+          (r.kind === "authorization" && request && r.data.authorizationId === request.data.authorizationId),
       );
       for (const id of stores.existing()) {
-        const e = stores.get(id).logEntriesOf(usccToBytes18(row.enterprise!)).find((x) => x.liveQueryId === String(queryId));
+        const e = stores
+          .get(id)
+          .logEntriesOf(usccToBytes18(row.enterprise!))
+          .find((x) => x.liveQueryId === String(queryId));
         if (e) return proveLogEntry(ctx, related, id, e.sequence);
       }
       const answered = all.some((r) => (r.kind === "query-fulfilled" || r.kind === "query-denied") && r.data.queryId === queryId);
@@ -114,7 +139,12 @@ async function checksOf(ctx: ExplorerContext, s: Subject, row: TrailRow): Promis
       return [
         ...auth,
         answered
-          ? { subject: `query ${queryId}`, ok: false, failure: "log-entry-missing-from-store", detail: "answered on chain, but no node store holds its log entry" }
+          ? {
+              subject: `query ${queryId}`,
+              ok: false,
+              failure: "log-entry-missing-from-store",
+              detail: "answered on chain, but no node store holds its log entry",
+            }
           : { subject: `query ${queryId}`, ok: false, failure: "not-yet-answered", detail: "no node has answered it yet: there is no log entry to prove" },
       ];
     }
@@ -126,7 +156,14 @@ async function checksOf(ctx: ExplorerContext, s: Subject, row: TrailRow): Promis
       const size = d.size as number;
       const trees = new LogTrees();
       // the node's whole log against its latest commitment, and the commitment's last entry when it is kept whole
-      const findings: CheckView[] = await verifyTrail(c, manifest, stores, [], {}, { logNodes: [nodeId], entry: (n, q) => n === nodeId && q === size - 1, evidence: true, trees });
+      const findings: CheckView[] = await verifyTrail(
+        c,
+        manifest,
+        stores,
+        [],
+        {},
+        { logNodes: [nodeId], entry: (n, q) => n === nodeId && q === size - 1, evidence: true, trees },
+      );
       if (!stores.existing().includes(nodeId)) return [{ subject: `query log of node ${session.nodeName(nodeId)}`, ok: false, failure: "store-missing" }];
       if (index > 0) findings.push(await proveConsistency(ctx, trees, nodeId, index - 1, index));
       return findings;

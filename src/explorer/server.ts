@@ -82,7 +82,11 @@ export function buildExplorer(initial: ExplorerContext, opts: ExplorerServerOpti
 
   app.post(
     "/api/deployments/open",
-    { schema: { body: { type: "object", additionalProperties: false, required: ["key"], properties: { key: { type: "string", minLength: 1, maxLength: 160 } } } } },
+    {
+      schema: {
+        body: { type: "object", additionalProperties: false, required: ["key"], properties: { key: { type: "string", minLength: 1, maxLength: 160 } } },
+      },
+    },
     async (req): Promise<DeploymentsResponse> => {
       const { key } = req.body as { key: string };
       if (key !== ctx.deployment.key) {
@@ -137,7 +141,11 @@ export function buildExplorer(initial: ExplorerContext, opts: ExplorerServerOpti
 
   app.get(
     "/api/search",
-    { schema: { querystring: { type: "object", additionalProperties: false, required: ["q"], properties: { q: { type: "string", minLength: 1, maxLength: 64 } } } } },
+    {
+      schema: {
+        querystring: { type: "object", additionalProperties: false, required: ["q"], properties: { q: { type: "string", minLength: 1, maxLength: 64 } } },
+      },
+    },
     async (req) => search(ctx, (req.query as { q: string }).q),
   );
 

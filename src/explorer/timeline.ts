@@ -85,7 +85,8 @@ export async function trailOf(ctx: ExplorerContext, s: Subject): Promise<{ rows:
       if (e.liveQueryId !== null) continue; // a live query: its QueryDesk events are in the trail
       if (s.kind === "institution" && e.institution !== s.value) continue;
       const d = decodeLogEntry(e.entry);
-      const outcome = d.outcome === QueryOutcome.Fulfilled ? "fulfilled" : d.outcome === QueryOutcome.Denied ? `denied (reason ${d.reason})` : `refused (reason ${d.reason})`;
+      const outcome =
+        d.outcome === QueryOutcome.Fulfilled ? "fulfilled" : d.outcome === QueryOutcome.Denied ? `denied (reason ${d.reason})` : `refused (reason ${d.reason})`;
       logged.push({
         kind: "logged-query",
         block: 0,
@@ -102,7 +103,9 @@ export async function trailOf(ctx: ExplorerContext, s: Subject): Promise<{ rows:
     }
   }
   // logged entries go by their own time, after the chain rows of the same time
-  rows = [...rows, ...logged].sort((a, b) => (a.block && b.block ? a.block - b.block || a.logIndex - b.logIndex : a.time - b.time || (a.block ? -1 : b.block ? 1 : 0)));
+  rows = [...rows, ...logged].sort((a, b) =>
+    a.block && b.block ? a.block - b.block || a.logIndex - b.logIndex : a.time - b.time || (a.block ? -1 : b.block ? 1 : 0),
+  );
   return { rows, filter, replayedEntries };
 }
 
@@ -176,7 +179,13 @@ export async function search(ctx: ExplorerContext, q: string): Promise<SearchRes
   await ctx.watch.refresh();
   const text = q.trim().toUpperCase();
   const m = ctx.session.manifest;
-  const suggestions = text.length >= 2 ? [...ctx.watch.enterprises].filter((e) => e.startsWith(text)).sort().slice(0, 10) : [];
+  const suggestions =
+    text.length >= 2
+      ? [...ctx.watch.enterprises]
+          .filter((e) => e.startsWith(text))
+          .sort()
+          .slice(0, 10)
+      : [];
   if (/^[0-9A-Z]{18}$/.test(text)) {
     try {
       validateUscc(text);
@@ -190,12 +199,30 @@ export async function search(ctx: ExplorerContext, q: string): Promise<SearchRes
   if (inst) {
     const id = Number(inst[1]);
     const found = m.institutions.find((i) => i.institutionId === id);
-    if (found) return { kind: "institution", value: String(id), label: `institution ${id} (${found.kind}, sponsor ${ctx.session.nodeName(found.sponsorNodeId)})`, suggestions };
+    if (found)
+      return {
+        kind: "institution",
+        value: String(id),
+        label: `institution ${id} (${found.kind}, sponsor ${ctx.session.nodeName(found.sponsorNodeId)})`,
+        suggestions,
+      };
     if (suggestions.length === 0)
-      return { kind: "none", value: text, label: text, message: `no institution ${id}: this deployment has institutions 1-${m.institutions.length}`, suggestions };
+      return {
+        kind: "none",
+        value: text,
+        label: text,
+        message: `no institution ${id}: this deployment has institutions 1-${m.institutions.length}`,
+        suggestions,
+      };
   }
   try {
-    const nodeId = resolveNode(m, q.trim().toLowerCase().replace(/^node\s*/, ""));
+    const nodeId = resolveNode(
+      m,
+      q
+        .trim()
+        .toLowerCase()
+        .replace(/^node\s*/, ""),
+    );
     return { kind: "node", value: String(nodeId), label: `node ${ctx.session.nodeName(nodeId)}`, suggestions };
   } catch {
     // not a node

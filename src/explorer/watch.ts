@@ -120,8 +120,7 @@ export class ChainWatch {
         // not text: not a USCC the tools wrote
       }
     }
-    if (name === "LogCommitted")
-      this.lastCommitment.set(Number(a.nodeId), { index: Number(a.index), size: Number(a.size), root: String(a.root), block });
+    if (name === "LogCommitted") this.lastCommitment.set(Number(a.nodeId), { index: Number(a.index), size: Number(a.size), root: String(a.root), block });
     if (name === "ObjectionFiled")
       this.objections.set(Number(a.objectionId), {
         objectionId: Number(a.objectionId),

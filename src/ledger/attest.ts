@@ -86,7 +86,18 @@ async function attestingNode(session: Session, cityCode: string, cityName: strin
 
 /** The record as attested before, from the store: its proof (for a batch member) rebuilt from the batch's leaves. */
 function fromStore(node: CityNode, r: StoredRecord): AttestedRecord {
-  const base = { enterprise: r.enterprise, category: r.category, version: r.version, nodeId: node.nodeId, salt: hexlify(r.salt), digest: hexlify(r.digest), leafHash: hexlify(r.leafHash), txHash: r.txHash ?? "", block: r.block ?? 0, unchanged: true };
+  const base = {
+    enterprise: r.enterprise,
+    category: r.category,
+    version: r.version,
+    nodeId: node.nodeId,
+    salt: hexlify(r.salt),
+    digest: hexlify(r.digest),
+    leafHash: hexlify(r.leafHash),
+    txHash: r.txHash ?? "",
+    block: r.block ?? 0,
+    unchanged: true,
+  };
   if (r.mode === "live") return { ...base, mode: "live" };
   const tree = StandardTree.fromLeafHashes(node.store.batchLeafHashes(r.batchId!));
   return { ...base, mode: "batch", batchId: r.batchId!, proof: tree.proof(r.leafHash).map((p) => hexlify(p)) };
@@ -158,7 +169,20 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
         };
         await node.journalSteps([step], () => node.store.putPending(chunk.map((p) => stored(p, null))));
         const mined = await node.execute(step);
-        landed(chunk.map((p) => ({ enterprise: p.enterprise, category: p.category, version: p.version, nodeId, mode: "live", salt: hexlify(p.salt), digest: hexlify(p.digest), leafHash: hexlify(p.leafHash), txHash: mined.hash, block: mined.blockNumber })));
+        landed(
+          chunk.map((p) => ({
+            enterprise: p.enterprise,
+            category: p.category,
+            version: p.version,
+            nodeId,
+            mode: "live",
+            salt: hexlify(p.salt),
+            digest: hexlify(p.digest),
+            leafHash: hexlify(p.leafHash),
+            txHash: mined.hash,
+            block: mined.blockNumber,
+          })),
+        );
       }
     } else {
       const size = opts.chunkSize ?? DEFAULT_BATCH_SIZE;
@@ -181,7 +205,16 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
             payload: { items: corrections.map((p) => ({ enterprise: p.enterprise, category, version: p.version })) },
           };
           await node.journalSteps(corrections.length > 0 ? [anchor, supersede] : [anchor], () => {
-            node.store.putPendingBatch({ step: anchor.key, category, root: tree.root, count: chunk.length, batchDigest: Buffer.from(anchor.payload.batchDigest.slice(2), "hex"), leaves, chunk: null, local });
+            node.store.putPendingBatch({
+              step: anchor.key,
+              category,
+              root: tree.root,
+              count: chunk.length,
+              batchDigest: Buffer.from(anchor.payload.batchDigest.slice(2), "hex"),
+              leaves,
+              chunk: null,
+              local,
+            });
             node.store.putPending(chunk.map((p) => stored(p, -local)));
           });
           const mined = await node.execute(anchor);
@@ -218,7 +251,11 @@ async function bindSigners(session: Session, node: CityNode, items: readonly Enc
   for (const [enterprise, signer] of latest) {
     if ((await session.contracts.ledger.enterpriseSigner(hexlify(usccBytes(enterprise)))).toLowerCase() === signer.toLowerCase()) continue;
     const version = node.store.latestVersion(enterprise, 1);
-    const step: NewStep<"bind-signer"> = { key: `bind-signer/${enterprise}/v${version}/${signer.toLowerCase()}`, kind: "bind-signer", payload: { enterprise, signer } };
+    const step: NewStep<"bind-signer"> = {
+      key: `bind-signer/${enterprise}/v${version}/${signer.toLowerCase()}`,
+      kind: "bind-signer",
+      payload: { enterprise, signer },
+    };
     await node.journalSteps([step]);
     await node.execute(step);
   }

@@ -139,11 +139,22 @@ export type VerifyVerdict = "valid" | "disputed" | "superseded" | "revoked" | "n
 const verdictOf = (status: bigint): VerifyVerdict => recordStatusName(status).replace("-", " ") as VerifyVerdict;
 
 /** Checks a record and its proof file against the chain: the verdict, and why when it is not valid. */
-export async function verifyRecordProof(c: Contracts, manifest: Manifest, record: CreditRecord, p: ProofFile): Promise<{ verdict: VerifyVerdict; reason?: string }> {
+export async function verifyRecordProof(
+  c: Contracts,
+  manifest: Manifest,
+  record: CreditRecord,
+  p: ProofFile,
+): Promise<{ verdict: VerifyVerdict; reason?: string }> {
   if (p.chainId !== manifest.chainId || p.ledger.toLowerCase() !== manifest.contracts.CreditLedger.address.toLowerCase())
-    return { verdict: "not anchored", reason: `the proof is for the ledger ${p.ledger} on chain ${p.chainId}, not this deployment's ${manifest.contracts.CreditLedger.address} on chain ${manifest.chainId}` };
+    return {
+      verdict: "not anchored",
+      reason: `the proof is for the ledger ${p.ledger} on chain ${p.chainId}, not this deployment's ${manifest.contracts.CreditLedger.address} on chain ${manifest.chainId}`,
+    };
   if (record.enterprise !== p.enterprise || record.category !== p.category)
-    return { verdict: "not anchored", reason: `the proof is for ${p.enterprise} category ${p.category}, the record is ${record.enterprise} category ${record.category}` };
+    return {
+      verdict: "not anchored",
+      reason: `the proof is for ${p.enterprise} category ${p.category}, the record is ${record.enterprise} category ${record.category}`,
+    };
   const digest = hexlify(fastRecordDigest(getBytes(p.salt), encodeRecord(record)));
   if (digest !== p.digest) return { verdict: "not anchored", reason: "the record does not open the proof's commitment: it differs from the attested record" };
   const e18 = hexlify(usccBytes(p.enterprise));
@@ -152,7 +163,12 @@ export async function verifyRecordProof(c: Contracts, manifest: Manifest, record
       ? await c.ledger.attestationStatus(e18, p.category, p.version, digest)
       : await c.ledger.verifyRecord(p.batchId!, { enterprise: e18, category: p.category, version: p.version, digest }, p.proof ?? []);
   const verdict = verdictOf(status);
-  if (verdict === "not anchored") return { verdict, reason: p.mode === "live" ? "no attestation with this digest on chain" : "the Merkle proof does not lead to the batch root, or this version was attested live" };
+  if (verdict === "not anchored")
+    return {
+      verdict,
+      reason:
+        p.mode === "live" ? "no attestation with this digest on chain" : "the Merkle proof does not lead to the batch root, or this version was attested live",
+    };
   if (verdict === "superseded") return { verdict, reason: `a newer version (v${await c.ledger.currentVersion(e18, p.category)}) is current` };
   if (verdict === "revoked") return { verdict, reason: `revoked with reason code ${await c.ledger.revocationReason(e18, p.category, p.version)}` };
   if (verdict === "disputed") return { verdict, reason: `${await c.ledger.disputeCount(e18, p.category, p.version)} objection(s) open or unconfirmed` };

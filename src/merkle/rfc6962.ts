@@ -92,12 +92,7 @@ export function hashChildren(left: Uint8Array, right: Uint8Array): Uint8Array {
  * have the length the RFC prescribes for this index and size; a wrong hash inside the proof only shows as a
  * different root.
  */
-export function rootFromInclusionProof(
-  index: Size,
-  size: Size,
-  leafHash: Uint8Array,
-  proof: readonly Uint8Array[],
-): Uint8Array {
+export function rootFromInclusionProof(index: Size, size: Size, leafHash: Uint8Array, proof: readonly Uint8Array[]): Uint8Array {
   const i = toBig(index, "index");
   const n = toBig(size, "size");
   if (i >= n) throw new ProofError("IndexOutOfRange", `index ${i} out of range for size ${n}`);
@@ -114,13 +109,7 @@ export function rootFromInclusionProof(
 }
 
 /** Returns if `proof` shows that `leafHash` is entry `index` of the tree of `size` leaves with head `root`; throws a `ProofError` otherwise. */
-export function verifyInclusion(
-  index: Size,
-  size: Size,
-  leafHash: Uint8Array,
-  proof: readonly Uint8Array[],
-  root: Uint8Array,
-): void {
+export function verifyInclusion(index: Size, size: Size, leafHash: Uint8Array, proof: readonly Uint8Array[], root: Uint8Array): void {
   expectRoot(rootFromInclusionProof(index, size, leafHash, proof), root);
 }
 
@@ -130,12 +119,7 @@ export function verifyInclusion(
  * size2 < size1, if size1 is 0 (nothing to be consistent with), if equal sizes come with a non-empty proof,
  * if the proof has the wrong length, or if it does not lead back to `root1`.
  */
-export function rootFromConsistencyProof(
-  size1: Size,
-  size2: Size,
-  proof: readonly Uint8Array[],
-  root1: Uint8Array,
-): Uint8Array {
+export function rootFromConsistencyProof(size1: Size, size2: Size, proof: readonly Uint8Array[], root1: Uint8Array): Uint8Array {
   const m = toBig(size1, "size1");
   const n = toBig(size2, "size2");
   if (n < m) throw new ProofError("SizeDecreased", `size2 ${n} is smaller than size1 ${m}`);
@@ -180,13 +164,7 @@ export function rootFromConsistencyProof(
 }
 
 /** Returns if `proof` shows that the tree of `size2` leaves with head `root2` extends the tree of `size1` leaves with head `root1`; throws a `ProofError` otherwise. */
-export function verifyConsistency(
-  size1: Size,
-  size2: Size,
-  proof: readonly Uint8Array[],
-  root1: Uint8Array,
-  root2: Uint8Array,
-): void {
+export function verifyConsistency(size1: Size, size2: Size, proof: readonly Uint8Array[], root1: Uint8Array, root2: Uint8Array): void {
   expectRoot(rootFromConsistencyProof(size1, size2, proof, root1), root2);
 }
 

@@ -85,8 +85,7 @@ export class StandardTree {
 
   /** Proof for the leaf at sorted position `index` (sibling hashes from the leaf up). */
   proofAt(index: number): Uint8Array[] {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length)
-      throw new Error(`leaf index ${index} out of range 0..${this.length - 1}`);
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) throw new Error(`leaf index ${index} out of range 0..${this.length - 1}`);
     let i = 2 * this.length - 2 - index;
     const proof: Uint8Array[] = [];
     while (i > 0) {

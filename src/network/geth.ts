@@ -97,7 +97,12 @@ export async function ensureGeth(log: (line: string) => void = () => {}): Promis
       clearTimeout(timer);
       out.end();
       if (code === 0) resolve();
-      else reject(new GethError(`building geth v${GETH_VERSION} failed (${signal ? `stopped after ${BUILD_TIMEOUT_MS / 60_000} min` : `exit code ${code}`}): see ${buildLog}`));
+      else
+        reject(
+          new GethError(
+            `building geth v${GETH_VERSION} failed (${signal ? `stopped after ${BUILD_TIMEOUT_MS / 60_000} min` : `exit code ${code}`}): see ${buildLog}`,
+          ),
+        );
     });
   });
   const v = gethVersionOf(path);

@@ -96,10 +96,11 @@ export async function upNetwork(opts: UpOptions = {}): Promise<UpResult> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const genesisPath = join(dir, "genesis.json");
     // an interrupted first `up` left a genesis: keep it, so the data folders already initialised stay valid
-    if (!existsSync(genesisPath))
-      writeFileSync(genesisPath, JSON.stringify(cliqueGenesis({ signers: wallets.map((w) => w.address), period }), null, 2) + "\n");
+    if (!existsSync(genesisPath)) writeFileSync(genesisPath, JSON.stringify(cliqueGenesis({ signers: wallets.map((w) => w.address), period }), null, 2) + "\n");
     const genesis = JSON.parse(readFileSync(genesisPath, "utf8")) as { config: { chainId: number; clique: { period: number } } };
-    log(`new network in ${dir}: ${chosen.length} validators (${chosen.map((v) => v.seed.id).join(", ")}), chain ${genesis.config.chainId}, block period ${genesis.config.clique.period} s`);
+    log(
+      `new network in ${dir}: ${chosen.length} validators (${chosen.map((v) => v.seed.id).join(", ")}), chain ${genesis.config.chainId}, block period ${genesis.config.clique.period} s`,
+    );
     const now = new Date().toISOString();
     manifest = {
       version: NETWORK_MANIFEST_VERSION,
@@ -147,8 +148,21 @@ export async function upNetwork(opts: UpOptions = {}): Promise<UpResult> {
   const started: string[] = [];
   for (const n of manifest.nodes) {
     if (running.has(n.id)) continue;
-    writeConfig(n.dataDir, n.p2pPort, manifest.nodes.filter((m) => m !== n).map((m) => m.enode));
-    n.pid = startValidator({ geth: geth.path, dataDir: n.dataDir, chainId: manifest.chainId, sealer: n.operator, p2pPort: n.p2pPort, httpPort: n.httpPort, authrpcPort: n.authrpcPort, peers: manifest.nodes.length - 1 });
+    writeConfig(
+      n.dataDir,
+      n.p2pPort,
+      manifest.nodes.filter((m) => m !== n).map((m) => m.enode),
+    );
+    n.pid = startValidator({
+      geth: geth.path,
+      dataDir: n.dataDir,
+      chainId: manifest.chainId,
+      sealer: n.operator,
+      p2pPort: n.p2pPort,
+      httpPort: n.httpPort,
+      authrpcPort: n.authrpcPort,
+      peers: manifest.nodes.length - 1,
+    });
     started.push(n.id);
   }
   manifest.updatedAt = new Date().toISOString();
@@ -191,7 +205,9 @@ async function agreement(probes: Probe[]): Promise<{ ok: boolean; number: number
   const heads = probes.filter((p) => p.head).map((p) => p.head!);
   if (heads.length === 0) return { ok: false, number: 0, detail: "no node answers" };
   const low = Math.min(...heads.map((h) => h.number));
-  const blocks = await Promise.all(probes.filter((p) => p.head).map(async (p) => ({ id: p.node.id, block: await blockOf(p.node.httpPort, low).catch(() => undefined) })));
+  const blocks = await Promise.all(
+    probes.filter((p) => p.head).map(async (p) => ({ id: p.node.id, block: await blockOf(p.node.httpPort, low).catch(() => undefined) })),
+  );
   const hashes = new Set(blocks.map((b) => b.block?.hash));
   if (hashes.size === 1 && blocks[0].block) return { ok: true, number: low, hash: blocks[0].block.hash };
   return { ok: false, number: low, detail: `block ${low}: ${blocks.map((b) => `${b.id} ${b.block?.hash.slice(0, 10) ?? "missing"}`).join(", ")}` };
@@ -209,7 +225,10 @@ export async function waitUntilAgreed(m: NetworkManifest, timeoutMs: number, log
   while (Date.now() < deadline) {
     const probes = await Promise.all(m.nodes.map(probe));
     const dead = probes.filter((p) => !p.alive);
-    if (dead.length > 0) throw new Error(`geth of ${dead.map((p) => p.node.id).join(", ")} exited: see ${dead.map((p) => relative(process.cwd(), join(p.node.dataDir, "geth.log"))).join(", ")}`);
+    if (dead.length > 0)
+      throw new Error(
+        `geth of ${dead.map((p) => p.node.id).join(", ")} exited: see ${dead.map((p) => relative(process.cwd(), join(p.node.dataDir, "geth.log"))).join(", ")}`,
+      );
     const answering = probes.filter((p) => p.head);
     const peered = answering.filter((p) => (p.peers ?? 0) >= want);
     if (answering.length === m.nodes.length && peered.length === m.nodes.length) {
@@ -228,7 +247,9 @@ export async function waitUntilAgreed(m: NetworkManifest, timeoutMs: number, log
     }
     await sleep(500);
   }
-  throw new Error(`the validators did not come up and agree within ${Math.round(timeoutMs / 1000)} s (${last}); see the geth.log files under ${m.nodes[0].dataDir}/..`);
+  throw new Error(
+    `the validators did not come up and agree within ${Math.round(timeoutMs / 1000)} s (${last}); see the geth.log files under ${m.nodes[0].dataDir}/..`,
+  );
 }
 
 export interface NodeStatus {
@@ -276,7 +297,20 @@ export async function networkStatus(dir: string = networkDir(), recent = 5): Pro
     else if (!p.head) health = `not answering (${p.error})`;
     else if ((p.peers ?? 0) < m.nodes.length - 1) health = `${p.peers}/${m.nodes.length - 1} peers`;
     if (health !== "ok") problems.push(`${n.id}: ${health}`);
-    nodes.push({ id: n.id, city: n.city, cityName: n.cityName, operator: n.operator, httpPort: n.httpPort, pid: n.pid, running: p.alive, head: p.head?.number, hash: p.head?.hash, peers: p.peers, recentSigners, health });
+    nodes.push({
+      id: n.id,
+      city: n.city,
+      cityName: n.cityName,
+      operator: n.operator,
+      httpPort: n.httpPort,
+      pid: n.pid,
+      running: p.alive,
+      head: p.head?.number,
+      hash: p.head?.hash,
+      peers: p.peers,
+      recentSigners,
+      health,
+    });
   }
   if (!a.ok && probes.some((p) => p.head)) problems.push(`heads disagree: ${a.detail}`);
   return { manifest: m, nodes, agreed: a.ok ? { number: a.number, hash: a.hash! } : undefined, ok: problems.length === 0, problems };

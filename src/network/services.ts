@@ -58,11 +58,30 @@ export async function startServices(m: NetworkManifest, opts: { dataDir?: string
     if (isServiceProcess(n.servicePid, n.id)) continue;
     if (!(n.apiPort && !taken.has(n.apiPort) && (await portIsFree(n.apiPort)))) n.apiPort = await freePort(taken);
     taken.add(n.apiPort);
-    const args = [cli, "--network", m.network, "yrd", "node-service", "--node", n.id, "--port", String(n.apiPort), "--rpc-url", rpcUrl(n), "--commit-seconds", String(NETWORK_COMMIT_SECONDS)];
+    const args = [
+      cli,
+      "--network",
+      m.network,
+      "yrd",
+      "node-service",
+      "--node",
+      n.id,
+      "--port",
+      String(n.apiPort),
+      "--rpc-url",
+      rpcUrl(n),
+      "--commit-seconds",
+      String(NETWORK_COMMIT_SECONDS),
+    ];
     if (opts.dataDir) args.push("--data-dir", opts.dataDir);
     const fd = openSync(join(n.dataDir, "service.log"), "a", 0o600);
     try {
-      const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, detached: true, stdio: ["ignore", fd, fd], env: { ...process.env, YRD_RPC_NODE: n.id, YRD_COMPILED: "1" } });
+      const child = spawn(process.execPath, args, {
+        cwd: PROJECT_ROOT,
+        detached: true,
+        stdio: ["ignore", fd, fd],
+        env: { ...process.env, YRD_RPC_NODE: n.id, YRD_COMPILED: "1" },
+      });
       if (child.pid === undefined) throw new Error(`could not start the node service of ${n.id}`);
       child.unref();
       n.servicePid = child.pid;
@@ -79,7 +98,8 @@ export async function startServices(m: NetworkManifest, opts: { dataDir?: string
       if (h === "ok") break;
       if (!isServiceProcess(n.servicePid, n.id))
         throw new Error(`the node service of ${n.id} exited while starting (${join(n.dataDir, "service.log")}):\n${tail(join(n.dataDir, "service.log"))}`);
-      if (Date.now() > deadline) throw new Error(`the node service of ${n.id} is not healthy after ${HEALTHY_WITHIN_MS / 1000} s (${h}): see ${join(n.dataDir, "service.log")}`);
+      if (Date.now() > deadline)
+        throw new Error(`the node service of ${n.id} is not healthy after ${HEALTHY_WITHIN_MS / 1000} s (${h}): see ${join(n.dataDir, "service.log")}`);
       await sleep(500);
     }
   }

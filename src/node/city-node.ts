@@ -170,7 +170,12 @@ export class CityNode {
         const tx = await this.init.operator.sendTransaction({ to: call.to, data: call.data });
         this.journal.markSent(step.key, tx.hash);
         const r = (await tx.wait())!;
-        mined = { hash: r.hash, gasUsed: r.gasUsed, blockNumber: r.blockNumber, logs: r.logs.map((l) => ({ address: l.address, topics: [...l.topics], data: l.data })) };
+        mined = {
+          hash: r.hash,
+          gasUsed: r.gasUsed,
+          blockNumber: r.blockNumber,
+          logs: r.logs.map((l) => ({ address: l.address, topics: [...l.topics], data: l.data })),
+        };
       }
     } catch (e) {
       const reason = this.refusal(e);
@@ -242,7 +247,9 @@ export class CityNode {
     const started = Date.now();
     while ((await count("pending")) > (await count("latest"))) {
       if (Date.now() - started > POOL_WAIT_MS)
-        throw new Error(`node ${this.id}: transactions of ${this.init.operatorAddress} stayed in the chain's pool for ${POOL_WAIT_MS / 1000} s; is the chain producing blocks?`);
+        throw new Error(
+          `node ${this.id}: transactions of ${this.init.operatorAddress} stayed in the chain's pool for ${POOL_WAIT_MS / 1000} s; is the chain producing blocks?`,
+        );
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -262,7 +269,12 @@ export class CityNode {
     const p = step.payload;
     switch (step.kind) {
       case "attest": {
-        const reqs = (p as StepPayloads["attest"]).items.map((i) => ({ enterprise: e18(i.enterprise), category: i.category, version: i.version, digest: i.digest }));
+        const reqs = (p as StepPayloads["attest"]).items.map((i) => ({
+          enterprise: e18(i.enterprise),
+          category: i.category,
+          version: i.version,
+          digest: i.digest,
+        }));
         return reqs.length === 1
           ? { to: at.ledger, data: ledger.interface.encodeFunctionData("attest", [reqs[0]]), gas: GAS.attest }
           : { to: at.ledger, data: ledger.interface.encodeFunctionData("multiAttest", [reqs]), gas: GAS.attest + GAS_PER_ITEM * BigInt(reqs.length) };
@@ -273,7 +285,11 @@ export class CityNode {
       }
       case "supersede": {
         const items = (p as StepPayloads["supersede"]).items.map((i) => ({ ...i, enterprise: e18(i.enterprise) }));
-        return { to: at.ledger, data: ledger.interface.encodeFunctionData("multiSupersede", [items]), gas: GAS.supersede + GAS_PER_ITEM * BigInt(items.length) };
+        return {
+          to: at.ledger,
+          data: ledger.interface.encodeFunctionData("multiSupersede", [items]),
+          gas: GAS.supersede + GAS_PER_ITEM * BigInt(items.length),
+        };
       }
       case "revoke": {
         const items = (p as StepPayloads["revoke"]).items.map((i) => ({ ...i, enterprise: e18(i.enterprise) }));
@@ -352,9 +368,9 @@ export class CityNode {
       case "attest": {
         const first = (p as StepPayloads["attest"]).items[0];
         if ((await ledger.attestationStatus(e18(first.enterprise), first.category, first.version, first.digest)) === 0n) return undefined;
-        const ev = (await ledger.queryFilter(ledger.filters.Attested(e18(first.enterprise), undefined, undefined, undefined, this.nodeId), step.fromBlock)).find(
-          (x) => Number(x.args.category) === first.category && Number(x.args.version) === first.version,
-        );
+        const ev = (
+          await ledger.queryFilter(ledger.filters.Attested(e18(first.enterprise), undefined, undefined, undefined, this.nodeId), step.fromBlock)
+        ).find((x) => Number(x.args.category) === first.category && Number(x.args.version) === first.version);
         return at(ev?.transactionHash, ev?.blockNumber);
       }
       case "anchor": {
@@ -389,7 +405,9 @@ export class CityNode {
         if (Number(await queryLog.commitmentCount(this.nodeId)) <= c.index) return undefined;
         const onChain = await queryLog.commitment(this.nodeId, c.index);
         if (onChain.root !== c.root || Number(onChain.size) !== c.size)
-          throw new Error(`node ${this.id}: commitment ${c.index} on chain (size ${onChain.size}) is not the one journaled (size ${c.size}): the store does not match the chain`);
+          throw new Error(
+            `node ${this.id}: commitment ${c.index} on chain (size ${onChain.size}) is not the one journaled (size ${c.size}): the store does not match the chain`,
+          );
         const ev = (await queryLog.queryFilter(queryLog.filters.LogCommitted(this.nodeId, c.index), step.fromBlock))[0];
         return at(ev?.transactionHash, ev?.blockNumber);
       }

@@ -61,7 +61,13 @@ export function buildReports(store: NodeStore, queryId: bigint, enterprise: stri
     const anchor: CreditReport["anchor"] =
       r.mode === "live"
         ? { mode: "live" }
-        : { mode: "batch", batchId: r.batchId!, proof: StandardTree.fromLeafHashes(store.batchLeafHashes(r.batchId!)).proof(r.leafHash).map((p) => hexlify(p)) };
+        : {
+            mode: "batch",
+            batchId: r.batchId!,
+            proof: StandardTree.fromLeafHashes(store.batchLeafHashes(r.batchId!))
+              .proof(r.leafHash)
+              .map((p) => hexlify(p)),
+          };
     reports.push({
       queryId: queryId.toString(),
       enterprise,
@@ -94,7 +100,12 @@ export interface RequestedQuery {
  * holds none — carrying the query-log entry (`time`: the request's block time). Used by `liveQuery` and by the
  * node service's watcher, so that both answer and log a query the same way.
  */
-export function planAnswer(store: NodeStore, q: RequestedQuery, servingNode: number, time: number): { step: NewStep; reports: CreditReport[]; logEntry: LoggedQuery } {
+export function planAnswer(
+  store: NodeStore,
+  q: RequestedQuery,
+  servingNode: number,
+  time: number,
+): { step: NewStep; reports: CreditReport[]; logEntry: LoggedQuery } {
   const reports = buildReports(store, q.queryId, q.enterprise, q.categories);
   const digests = reports.map(reportDigest);
   const logEntry: LoggedQuery = {
@@ -155,7 +166,6 @@ export interface ReportCheck {
   /** "valid", "disputed" (valid with an open objection) or the named failure. */
   result: RecordStatusName | "commitment-mismatch" | "digest-not-delivered";
 }
-
 
 /** The institution checks each delivered report: it opens the commitment, finds its digest among those fulfilled on chain, and asks the ledger for the record's status. */
 export async function checkReports(c: Contracts, reports: readonly CreditReport[], fulfilledDigests: readonly string[]): Promise<ReportCheck[]> {

@@ -105,11 +105,16 @@ async function queryThroughServices(
   let served: ServedReports | undefined;
   // answered on chain first; the service then records the answer (and its log entry) once it has the receipt
   for (;;) {
-    served = await serving.reports<ServedReports>(relayed.queryId, await signReportsChallenge(institution, m.chainId, m.contracts.QueryDesk.address, relayed.queryId));
+    served = await serving.reports<ServedReports>(
+      relayed.queryId,
+      await signReportsChallenge(institution, m.chainId, m.contracts.QueryDesk.address, relayed.queryId),
+    );
     if (served?.log !== undefined) break;
     if (Date.now() > deadline) {
       if (served) break; // answered; its log entry not reported yet
-      throw new RemoteError(`query ${relayed.queryId} was not answered by the service of ${serving.name} within ${ANSWERED_WITHIN_MS / 1000} s; it stays requested on chain`);
+      throw new RemoteError(
+        `query ${relayed.queryId} was not answered by the service of ${serving.name} within ${ANSWERED_WITHIN_MS / 1000} s; it stays requested on chain`,
+      );
     }
     await sleep(served ? 250 : 1_000);
   }

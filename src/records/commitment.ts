@@ -49,7 +49,8 @@ export type RecordLeafValues = [enterprise: string, category: number, version: n
 export function recordLeafValues(enterprise: string, category: Category, version: number, digest: BytesLike): RecordLeafValues {
   parseUscc(enterprise);
   if (!isCategory(category)) throw new RangeError(`not a category: ${String(category)}`);
-  if (!Number.isInteger(version) || version < 1 || version > MAX_RECORD_VERSION) throw new RangeError(`record version must be an integer in [1, ${MAX_RECORD_VERSION}], got ${version}`);
+  if (!Number.isInteger(version) || version < 1 || version > MAX_RECORD_VERSION)
+    throw new RangeError(`record version must be an integer in [1, ${MAX_RECORD_VERSION}], got ${version}`);
   const d = getBytes(digest);
   if (d.length !== 32) throw new RangeError(`digest must be 32 bytes, got ${d.length}`);
   return [hexlify(toUtf8Bytes(enterprise)), category, version, hexlify(d)];

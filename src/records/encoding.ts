@@ -124,7 +124,14 @@ export function encodeRecord(record: CreditRecord): Uint8Array {
           ...head,
           r.loansOutstandingFen,
           dateToInt(r.asOf),
-          r.mortgages.map((m) => [COLLATERAL_KINDS.indexOf(m.collateralKind), m.amountFen, m.securedCreditor, dateToInt(m.registeredOn), dateToInt(m.expiresOn), PLEDGE_STATUSES.indexOf(m.status)]),
+          r.mortgages.map((m) => [
+            COLLATERAL_KINDS.indexOf(m.collateralKind),
+            m.amountFen,
+            m.securedCreditor,
+            dateToInt(m.registeredOn),
+            dateToInt(m.expiresOn),
+            PLEDGE_STATUSES.indexOf(m.status),
+          ]),
         ]),
       );
   }
@@ -236,7 +243,8 @@ export function decodeRecord(bytes: BytesLike): CreditRecord {
     throw e instanceof RecordDecodingError ? e : new RecordDecodingError((e as Error).message);
   }
   if (!isCategory(schemaId)) throw new RecordDecodingError(`unknown schema id ${schemaId} (word 0)`);
-  if (version !== SCHEMA_VERSION) throw new RecordDecodingError(`schema version ${version} (word 1) is not supported (this code reads version ${SCHEMA_VERSION})`);
+  if (version !== SCHEMA_VERSION)
+    throw new RecordDecodingError(`schema version ${version} (word 1) is not supported (this code reads version ${SCHEMA_VERSION})`);
   let values: unknown[];
   try {
     values = [...coder.decode(RECORD_ABI_TYPES[schemaId], data)];
@@ -245,7 +253,8 @@ export function decodeRecord(bytes: BytesLike): CreditRecord {
   }
   const record = validateRecord(schemaId, fromValues(schemaId, values));
   // Lenient ABI decoding ignores trailing bytes and dirty padding; canonical means "what encodeRecord emits".
-  if (hexlify(encodeRecord(record)) !== hexlify(data)) throw new RecordDecodingError("the bytes decode, but are not what encodeRecord produces for the decoded record");
+  if (hexlify(encodeRecord(record)) !== hexlify(data))
+    throw new RecordDecodingError("the bytes decode, but are not what encodeRecord produces for the decoded record");
   return record;
 }
 

@@ -71,7 +71,7 @@ export function parseCsvRows(text: string): CsvRow[] {
       rowLine = line;
     } else cell += ch;
   }
-  if (quoted) throw new RecordFileError("", undefined, "unterminated quoted cell (a \" that is never closed)", quoteLine);
+  if (quoted) throw new RecordFileError("", undefined, 'unterminated quoted cell (a " that is never closed)', quoteLine);
   row.push(cell);
   if (row.some((c) => c !== "")) rows.push({ cells: row, line: rowLine });
   return rows;
@@ -92,8 +92,7 @@ function csvRecords(text: string): RawRecord[] {
   const [header, ...rows] = parseCsvRows(text);
   if (!header) return [];
   return rows.map(({ cells, line }, r) => {
-    if (cells.length !== header.cells.length)
-      throw new RecordFileError("", r + 1, `has ${cells.length} cells, the header has ${header.cells.length}`, line);
+    if (cells.length !== header.cells.length) throw new RecordFileError("", r + 1, `has ${cells.length} cells, the header has ${header.cells.length}`, line);
     const o: Record<string, unknown> = {};
     header.cells.forEach((h, i) => {
       const v = cells[i];
@@ -121,7 +120,7 @@ function jsonRecords(parsed: unknown): unknown[] {
 
 /** Offset of the first byte that does not belong to a well-formed UTF-8 sequence (as the WHATWG decoder reads it), or -1. */
 export function invalidUtf8Offset(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const c = b[i];
     if (c < 0x80) {
       i++;

@@ -52,8 +52,26 @@ export const PLEDGE_STATUSES = ["registered", "released", "cancelled"] as const;
  * T 97 international organizations): an industry code's letter must match its first two digits.
  */
 export const INDUSTRY_SECTIONS: Readonly<Record<string, readonly [number, number]>> = {
-  A: [1, 5], B: [6, 12], C: [13, 43], D: [44, 46], E: [47, 50], F: [51, 52], G: [53, 60], H: [61, 62], I: [63, 65], J: [66, 69],
-  K: [70, 70], L: [71, 72], M: [73, 75], N: [76, 79], O: [80, 82], P: [83, 83], Q: [84, 85], R: [86, 90], S: [91, 96], T: [97, 97],
+  A: [1, 5],
+  B: [6, 12],
+  C: [13, 43],
+  D: [44, 46],
+  E: [47, 50],
+  F: [51, 52],
+  G: [53, 60],
+  H: [61, 62],
+  I: [63, 65],
+  J: [66, 69],
+  K: [70, 70],
+  L: [71, 72],
+  M: [73, 75],
+  N: [76, 79],
+  O: [80, 82],
+  P: [83, 83],
+  Q: [84, 85],
+  R: [86, 90],
+  S: [91, 96],
+  T: [97, 97],
 };
 
 export type EnterpriseType = (typeof ENTERPRISE_TYPES)[number];
@@ -138,8 +156,31 @@ export class RecordValidationError extends Error {
 type Obj = Record<string, unknown>;
 
 const FIELDS: Record<Category, readonly string[]> = {
-  [Category.BasicInfo]: ["category", "enterprise", "name", "legalRepresentative", "registeredCapitalFen", "currency", "establishedOn", "address", "industryCode", "enterpriseType", "signer"],
-  [Category.OperatingStatus]: ["category", "enterprise", "status", "abnormalListed", "abnormalSince", "abnormalReason", "taxCreditGrade", "employeeBand", "revenueBand", "asOf"],
+  [Category.BasicInfo]: [
+    "category",
+    "enterprise",
+    "name",
+    "legalRepresentative",
+    "registeredCapitalFen",
+    "currency",
+    "establishedOn",
+    "address",
+    "industryCode",
+    "enterpriseType",
+    "signer",
+  ],
+  [Category.OperatingStatus]: [
+    "category",
+    "enterprise",
+    "status",
+    "abnormalListed",
+    "abnormalSince",
+    "abnormalReason",
+    "taxCreditGrade",
+    "employeeBand",
+    "revenueBand",
+    "asOf",
+  ],
   [Category.FinancingMortgage]: ["category", "enterprise", "loansOutstandingFen", "asOf", "mortgages"],
 };
 const PLEDGE_FIELDS = ["collateralKind", "amountFen", "securedCreditor", "registeredOn", "expiresOn", "status"] as const;
@@ -152,12 +193,14 @@ function text(v: unknown, path: string, allowEmpty = false): string {
   if (s.length > MAX_TEXT) throw new RecordValidationError(path, `must be at most ${MAX_TEXT} characters, got ${s.length}`);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x20 || (c >= 0x7f && c < 0xa0)) throw new RecordValidationError(path, `must not contain control characters (U+${c.toString(16).padStart(4, "0").toUpperCase()} at ${i})`);
+    if (c < 0x20 || (c >= 0x7f && c < 0xa0))
+      throw new RecordValidationError(path, `must not contain control characters (U+${c.toString(16).padStart(4, "0").toUpperCase()} at ${i})`);
     // a high surrogate must be followed by a low one, and a low one preceded by a high one: a lone half (JSON
     // allows "\ud800") is no character and cannot be encoded as UTF-8
     if (c >= 0xd800 && c <= 0xdfff) {
       const paired = c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
-      if (!paired) throw new RecordValidationError(path, `must not contain a lone surrogate (U+${c.toString(16).toUpperCase()} at ${i}): it is not a Unicode character`);
+      if (!paired)
+        throw new RecordValidationError(path, `must not contain a lone surrogate (U+${c.toString(16).toUpperCase()} at ${i}): it is not a Unicode character`);
       i++;
     }
   }
@@ -212,16 +255,24 @@ function checkEnterpriseType(uscc: string, type: EnterpriseType): void {
 function validateBasicInfo(o: Obj): BasicInfo {
   const enterprise = enterpriseCode(o.enterprise);
   const currency = text(o.currency, "currency");
-  if (!/^[A-Z]{3}$/.test(currency)) throw new RecordValidationError("currency", `must be a 3-letter ISO 4217 code such as CNY, got ${JSON.stringify(currency)}`);
+  if (!/^[A-Z]{3}$/.test(currency))
+    throw new RecordValidationError("currency", `must be a 3-letter ISO 4217 code such as CNY, got ${JSON.stringify(currency)}`);
   const industryCode = text(o.industryCode, "industryCode");
   if (!/^[A-T]\d{2,4}$/.test(industryCode))
-    throw new RecordValidationError("industryCode", `must be a GB/T 4754 code: a section letter A-T and 2-4 digits, e.g. C3311, got ${JSON.stringify(industryCode)}`);
+    throw new RecordValidationError(
+      "industryCode",
+      `must be a GB/T 4754 code: a section letter A-T and 2-4 digits, e.g. C3311, got ${JSON.stringify(industryCode)}`,
+    );
   const [lo, hi] = INDUSTRY_SECTIONS[industryCode[0]];
   const division = Number(industryCode.slice(1, 3));
   if (division < lo || division > hi)
-    throw new RecordValidationError("industryCode", `division ${industryCode.slice(1, 3)} is not in section ${industryCode[0]} (${String(lo).padStart(2, "0")}-${String(hi).padStart(2, "0")}) of GB/T 4754-2017`);
+    throw new RecordValidationError(
+      "industryCode",
+      `division ${industryCode.slice(1, 3)} is not in section ${industryCode[0]} (${String(lo).padStart(2, "0")}-${String(hi).padStart(2, "0")}) of GB/T 4754-2017`,
+    );
   const signer = o.signer ?? ZeroAddress;
-  if (typeof signer !== "string" || !isAddress(signer)) throw new RecordValidationError("signer", `must be a 0x-prefixed 20-byte account address, got ${JSON.stringify(signer)}`);
+  if (typeof signer !== "string" || !isAddress(signer))
+    throw new RecordValidationError("signer", `must be a 0x-prefixed 20-byte account address, got ${JSON.stringify(signer)}`);
   const enterpriseType = oneOf(o.enterpriseType, ENTERPRISE_TYPES, "enterpriseType");
   checkEnterpriseType(enterprise, enterpriseType);
   return {

@@ -41,14 +41,18 @@ function stepsOf(key: string, result: ChunkResult): NewStep[] {
     out.push({
       key: `${key}/supersede/${i}`,
       kind: "supersede",
-      payload: { items: result.corrected.slice(i, i + DECLARATIONS_PER_TX).map((enterprise) => ({ enterprise, category: Category.OperatingStatus, version: 2 })) },
+      payload: {
+        items: result.corrected.slice(i, i + DECLARATIONS_PER_TX).map((enterprise) => ({ enterprise, category: Category.OperatingStatus, version: 2 })),
+      },
     });
   for (let i = 0; i < result.revoked.length; i += DECLARATIONS_PER_TX)
     out.push({
       key: `${key}/revoke/${i}`,
       kind: "revoke",
       payload: {
-        items: result.revoked.slice(i, i + DECLARATIONS_PER_TX).map((enterprise) => ({ enterprise, category: Category.OperatingStatus, version: 1, reason: REVOCATION_REASON_ENTERED_IN_ERROR })),
+        items: result.revoked
+          .slice(i, i + DECLARATIONS_PER_TX)
+          .map((enterprise) => ({ enterprise, category: Category.OperatingStatus, version: 1, reason: REVOCATION_REASON_ENTERED_IN_ERROR })),
       },
     });
   return out;
@@ -171,7 +175,8 @@ export async function bulkQueriesPhase(run: Run): Promise<PhaseMetrics> {
       w.leaves.set(leaf, 32 * k);
       w.attempts.push(q.attempt);
     }
-    for (const [nodeId, w] of written) run.nodes[nodeId - 1].queryLog.appendBlock(b, Uint32Array.from(w.attempts), w.leaves.subarray(0, 32 * w.attempts.length));
+    for (const [nodeId, w] of written)
+      run.nodes[nodeId - 1].queryLog.appendBlock(b, Uint32Array.from(w.attempts), w.leaves.subarray(0, 32 * w.attempts.length));
     const spent = await commitLogs(run);
     txs += spent.txs;
     gas += spent.gas;

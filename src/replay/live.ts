@@ -114,7 +114,19 @@ export async function liveRecordsPhase(run: Run, targets: Targets): Promise<Phas
       const resumed = node.journal.withPrefix(s.key + "/").length > 0;
       if (!resumed)
         await node.journalSteps([...attests, ...revokes], () =>
-          node.store.putPending(generated.map((g) => ({ enterprise: g.enterprise, category: g.category, version: g.version, salt: g.salt, encoding: g.encoding, digest: g.digest, leafHash: g.leaf, recordJson: "{}", batchId: null }))),
+          node.store.putPending(
+            generated.map((g) => ({
+              enterprise: g.enterprise,
+              category: g.category,
+              version: g.version,
+              salt: g.salt,
+              encoding: g.encoding,
+              digest: g.digest,
+              leafHash: g.leaf,
+              recordJson: "{}",
+              batchId: null,
+            })),
+          ),
         );
       // steps a resumed node settled when it started are done; send the others
       const open = (steps: NewStep[]) => (resumed ? steps.filter((x) => node.journal.get(x.key)?.state !== "done") : steps);
@@ -256,8 +268,19 @@ export async function liveQueriesPhase(run: Run): Promise<PhaseMetrics> {
       const e18 = hexlify(usccBytes(q.enterprise));
       const id = ids.get(q.attempt)!;
       const call: Call = register
-        ? { to: at.consents, data: calldata.registerAuthorization(auths.get(q.attempt)!, signAuthorizationId(new FastSigningKey(enterprisePrivateKey(run.opts.seed, q.enterprise)), id)), gas: GAS.register }
-        : { to: at.desk, data: calldata.requestQuery({ enterprise: e18, categories: q.categories, purpose: q.purpose, authorizationId: id }), gas: GAS.request };
+        ? {
+            to: at.consents,
+            data: calldata.registerAuthorization(
+              auths.get(q.attempt)!,
+              signAuthorizationId(new FastSigningKey(enterprisePrivateKey(run.opts.seed, q.enterprise)), id),
+            ),
+            gas: GAS.register,
+          }
+        : {
+            to: at.desk,
+            data: calldata.requestQuery({ enterprise: e18, categories: q.categories, purpose: q.purpose, authorizationId: id }),
+            gas: GAS.request,
+          };
       return accounts.get(q.institution)!.sign(call, fees);
     });
     signing.catch(() => undefined); // awaited below; a failure of step 1 must not leave it unhandled
@@ -313,11 +336,18 @@ export async function liveQueriesPhase(run: Run): Promise<PhaseMetrics> {
         if (q.outcome === QueryOutcome.Refused) {
           // the generated authorization id of a refused attempt was never registered
           const unknown = hexlify(q.authorizationId);
-          const data = calldata.requestQuery({ enterprise: hexlify(usccBytes(q.enterprise)), categories: q.categories, purpose: q.purpose, authorizationId: unknown });
-          const accepted = await rpc.send("eth_call", [{ from: accounts.get(q.institution)!.address, to: at.desk, data, gas: "0x" + GAS.request.toString(16) }, "latest"]).then(
-            () => true,
-            () => false,
-          );
+          const data = calldata.requestQuery({
+            enterprise: hexlify(usccBytes(q.enterprise)),
+            categories: q.categories,
+            purpose: q.purpose,
+            authorizationId: unknown,
+          });
+          const accepted = await rpc
+            .send("eth_call", [{ from: accounts.get(q.institution)!.address, to: at.desk, data, gas: "0x" + GAS.request.toString(16) }, "latest"])
+            .then(
+              () => true,
+              () => false,
+            );
           if (accepted) throw new Error(`live replay: a query without authorization was not refused (attempt ${q.attempt})`);
           results.set(q.attempt, { liveQueryId: 0n, authId: unknown, reason: q.reason });
           return;
@@ -344,7 +374,11 @@ export async function liveQueriesPhase(run: Run): Promise<PhaseMetrics> {
             );
         }
         const node = run.nodes[q.servingNode - 1];
-        const step: NewStep<"fulfil"> = { key: `fulfil/${queryId}`, kind: "fulfil", payload: { queryId: queryId.toString(), reportDigests: q.reportDigests.map((d) => hexlify(d)) } };
+        const step: NewStep<"fulfil"> = {
+          key: `fulfil/${queryId}`,
+          kind: "fulfil",
+          payload: { queryId: queryId.toString(), reportDigests: q.reportDigests.map((d) => hexlify(d)) },
+        };
         if (!prior?.fulfilled && node.journal.get(step.key)?.state !== "done") {
           await node.journalSteps([step], undefined, minedAt ?? run.state.liveBlock!.fromChainBlock);
           answering.add(node);

@@ -146,7 +146,8 @@ export function scaledTargets(seeds: Seeds, scale: number): Targets {
   const v = seeds.volumes;
   const enterprises = Math.round(v.enterprises * scale);
   const queries = Math.round(v.queries * scale);
-  if (enterprises < seeds.cities.length || queries < 1) throw new Error(`--scale ${scale} is too small: at least ${seeds.cities.length} enterprises and one query are needed`);
+  if (enterprises < seeds.cities.length || queries < 1)
+    throw new Error(`--scale ${scale} is too small: at least ${seeds.cities.length} enterprises and one query are needed`);
   return { enterprises, reports: Math.round(v.reports * scale), queries, institutions: Math.max(seeds.nodes.length, Math.round(v.institutions * scale)) };
 }
 
@@ -218,7 +219,15 @@ export function chunkSpecs(run: Pick<Run, "seeds" | "cityNodes" | "pop" | "opts"
   for (let j = 0; j < maxChunks; j++)
     for (const n of perNode)
       if (j < n.chunks)
-        specs.push({ city: n.c, slot: n.slot, slots: run.cityNodes[n.c].length, chunk: j, batchSize: run.opts.batchSize, nodeId: n.nodeId, key: `r/${n.c}/${n.slot}/${j}` });
+        specs.push({
+          city: n.c,
+          slot: n.slot,
+          slots: run.cityNodes[n.c].length,
+          chunk: j,
+          batchSize: run.opts.batchSize,
+          nodeId: n.nodeId,
+          key: `r/${n.c}/${n.slot}/${j}`,
+        });
   return specs;
 }
 

@@ -44,7 +44,11 @@ export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
       const enterprise = new Wallet(key, session.conn.ethers.provider);
       await session.fund(enterprise.address, ENTERPRISE_GAS_FLOOR, ENTERPRISE_GAS_TOPUP);
       tick(run);
-      const receipt = (await (await session.contracts.ledger.connect(enterprise).fileObjection(e18, Category.OperatingStatus, version, keccak256(toUtf8Bytes(`objection ${k}: operating status disputed`)))).wait())!;
+      const receipt = (await (
+        await session.contracts.ledger
+          .connect(enterprise)
+          .fileObjection(e18, Category.OperatingStatus, version, keccak256(toUtf8Bytes(`objection ${k}: operating status disputed`)))
+      ).wait())!;
       txs++;
       gas += Number(receipt.gasUsed);
     }

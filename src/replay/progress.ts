@@ -33,10 +33,12 @@ export class PhaseProgress {
     const seconds = (performance.now() - this.started) / 1000;
     const rate = seconds > 0 ? Math.round(value / seconds) : 0;
     if (this.bar) this.bar.update(value, { rate: rate.toLocaleString("en-US") });
-    else if (!this.silent && performance.now() - this.lastLine > 5_000 || value >= this.total) {
+    else if ((!this.silent && performance.now() - this.lastLine > 5_000) || value >= this.total) {
       this.lastLine = performance.now();
       const eta = rate > 0 ? Math.round((this.total - value) / rate) : 0;
-      this.out(`${this.phase}: ${value.toLocaleString("en-US")}/${this.total.toLocaleString("en-US")} ${this.unit} (${Math.round((100 * value) / Math.max(1, this.total))}%), ${rate.toLocaleString("en-US")}/s, ETA ${eta}s`);
+      this.out(
+        `${this.phase}: ${value.toLocaleString("en-US")}/${this.total.toLocaleString("en-US")} ${this.unit} (${Math.round((100 * value) / Math.max(1, this.total))}%), ${rate.toLocaleString("en-US")}/s, ETA ${eta}s`,
+      );
     }
   }
 

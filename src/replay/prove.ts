@@ -40,7 +40,10 @@ export async function proveReplaySample(
   const seeds = loadSeeds();
   const cfg = loadWorkloadConfig(seeds);
   const targets = scaledTargets(seeds, state.scale);
-  const counts = apportion(targets.enterprises, seeds.cities.map((x) => cfg.enterpriseShares.get(x.code)!));
+  const counts = apportion(
+    targets.enterprises,
+    seeds.cities.map((x) => cfg.enterpriseShares.get(x.code)!),
+  );
   const pop = new Population(state.seed, seeds.cities, counts, cfg.financingShare, cfg.correctionShare, cfg.revocationShare, cfg.objectionShare);
   const cityNodes = seeds.cities.map((city) => manifest.nodes.filter((x) => x.city === city.code).map((x) => x.nodeId));
   const rng = new Random(`audit-sample/${seed}`);
@@ -72,16 +75,39 @@ export async function proveReplaySample(
     }
     const regenerated = [...chunkRecords(pop, spec, secret)].filter((r) => r.category === b.category && r.version === version)[i];
     if (!regenerated || hexlify(regenerated.leaf) !== hexlify(stored)) {
-      findings.push({ subject, ok: false, failure: "leaf-differs-from-seed", detail: "the store's leaf is not the one the seed and the node's salt secret define" });
+      findings.push({
+        subject,
+        ok: false,
+        failure: "leaf-differs-from-seed",
+        detail: "the store's leaf is not the one the seed and the node's salt secret define",
+      });
       continue;
     }
-    const proof = StandardTree.fromLeafHashes(leaves).proof(stored).map((p) => hexlify(p));
-    const status = await c.ledger.verifyRecord(b.batchId!, { enterprise: hexlify(usccBytes(regenerated.enterprise)), category: b.category, version, digest: hexlify(regenerated.digest) }, proof);
-    findings.push(status === 0n ? { subject, ok: false, failure: "not-anchored" } : { subject: `${subject} (${regenerated.enterprise})`, ok: true, detail: recordStatusName(status) });
+    const proof = StandardTree.fromLeafHashes(leaves)
+      .proof(stored)
+      .map((p) => hexlify(p));
+    const status = await c.ledger.verifyRecord(
+      b.batchId!,
+      { enterprise: hexlify(usccBytes(regenerated.enterprise)), category: b.category, version, digest: hexlify(regenerated.digest) },
+      proof,
+    );
+    findings.push(
+      status === 0n
+        ? { subject, ok: false, failure: "not-anchored" }
+        : { subject: `${subject} (${regenerated.enterprise})`, ok: true, detail: recordStatusName(status) },
+    );
   }
 
   const model = queryModel(
-    { seeds, cfg, pop, cityNodes, seed: state.seed, institutions: manifest.institutions.slice(0, state.institutions), nodeCity: (id) => manifest.nodes[id - 1].city },
+    {
+      seeds,
+      cfg,
+      pop,
+      cityNodes,
+      seed: state.seed,
+      institutions: manifest.institutions.slice(0, state.institutions),
+      nodeCity: (id) => manifest.nodes[id - 1].city,
+    },
     queryPlan(targets, state.refusedShare),
   );
   const plan = model.plan;
@@ -114,11 +140,22 @@ export async function proveReplaySample(
     const latest = await c.queryLog.latestCommitment(node.nodeId);
     const index = Number(await c.queryLog.commitmentCount(node.nodeId)) - 1;
     if (index < 0 || Number(latest.size) <= seq || Number(latest.size) > log.size) {
-      findings.push({ subject, ok: false, failure: "entry-not-committed", detail: `latest commitment covers ${latest.size} entries, the store has ${log.size}` });
+      findings.push({
+        subject,
+        ok: false,
+        failure: "entry-not-committed",
+        detail: `latest commitment covers ${latest.size} entries, the store has ${log.size}`,
+      });
       continue;
     }
     try {
-      await c.queryLog.verifyEntry(node.nodeId, index, seq, stored, log.inclusionProof(seq, Number(latest.size)).map((p) => hexlify(p)));
+      await c.queryLog.verifyEntry(
+        node.nodeId,
+        index,
+        seq,
+        stored,
+        log.inclusionProof(seq, Number(latest.size)).map((p) => hexlify(p)),
+      );
       findings.push({ subject: `${subject} (${q.enterprise}, institution ${q.institution})`, ok: true });
     } catch (e) {
       findings.push({ subject, ok: false, failure: "inclusion-proof-rejected", detail: (e as Error).message.split("\n")[0] });

@@ -91,11 +91,18 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
     let state = readState(dir);
     if (opts.resume) {
       if (!state) throw new Error(`nothing to resume: no replay state in ${dir}`);
-      const same = [["seed", opts.seed], ["scale", opts.scale], ["mode", opts.mode], ["batchSize", opts.batchSize], ["refusedShare", refusedShare]] as [keyof ReplayState, unknown][];
+      const same = [
+        ["seed", opts.seed],
+        ["scale", opts.scale],
+        ["mode", opts.mode],
+        ["batchSize", opts.batchSize],
+        ["refusedShare", refusedShare],
+      ] as [keyof ReplayState, unknown][];
       if (opts.epoch !== undefined) same.push(["liveEpoch", opts.epoch]);
       for (const [k, v] of same)
         if (state[k] !== v) throw new Error(`--resume: the replay in ${dir} was started with ${k} ${JSON.stringify(state[k])}, not ${JSON.stringify(v)}`);
-      if (state.version !== REPLAY_STATE_VERSION) throw new Error(`--resume: the replay state in ${dir} is of version ${state.version}, not ${REPLAY_STATE_VERSION}: replay with --fresh`);
+      if (state.version !== REPLAY_STATE_VERSION)
+        throw new Error(`--resume: the replay state in ${dir} is of version ${state.version}, not ${REPLAY_STATE_VERSION}: replay with --fresh`);
       log(`resuming the replay in ${dir}`);
     } else {
       if (state)
@@ -127,7 +134,10 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
       writeState(dir, state);
     }
 
-    const counts = apportion(targets.enterprises, seeds.cities.map((c) => cfg.enterpriseShares.get(c.code)!));
+    const counts = apportion(
+      targets.enterprises,
+      seeds.cities.map((c) => cfg.enterpriseShares.get(c.code)!),
+    );
     const popInit: PopulationInit = {
       seed: opts.seed,
       counts,
@@ -237,7 +247,11 @@ function buildReport(run: Run, targets: Targets, phases: PhaseMetrics[], complet
     targets: { ...targets },
     counts,
     countsMatchTargets:
-      counts.enterprises === targets.enterprises && counts.queries === targets.queries && counts.reports === targets.reports && counts.institutions === targets.institutions && counts.logEntries === served + refused,
+      counts.enterprises === targets.enterprises &&
+      counts.queries === targets.queries &&
+      counts.reports === targets.reports &&
+      counts.institutions === targets.institutions &&
+      counts.logEntries === served + refused,
     // gas spent by this run (a resumed run counts only what it sent); per record: the records phase's gas
     gas: {
       total: phases.reduce((a, p) => a + p.gas, 0),

@@ -5,7 +5,15 @@ import type { ReplayReport } from "./model.js";
 export function replaySummary(r: ReplayReport): string {
   const phases = formatTable(
     ["phase", "seconds", "items", "items/s", "txs", "txs/s", "gas"],
-    r.phases.map((p) => [p.phase, Number(p.seconds.toFixed(1)), p.items, Math.round(p.itemsPerSecond), p.transactions, Math.round(p.transactionsPerSecond), p.gas]),
+    r.phases.map((p) => [
+      p.phase,
+      Number(p.seconds.toFixed(1)),
+      p.items,
+      Math.round(p.itemsPerSecond),
+      p.transactions,
+      Math.round(p.transactionsPerSecond),
+      p.gas,
+    ]),
   );
   const counts = formatTable(
     ["count", "target", "replayed"],
@@ -20,7 +28,10 @@ export function replaySummary(r: ReplayReport): string {
       ["objections", "", r.counts.objections],
     ],
   );
-  const roots = formatTable(["node", "batches", "batch roots digest", "log size", "log root"], r.roots.map((n) => [n.node, n.batches, n.batchRootsDigest.slice(0, 18) + "…", n.logSize, n.logRoot.slice(0, 18) + "…"]));
+  const roots = formatTable(
+    ["node", "batches", "batch roots digest", "log size", "log root"],
+    r.roots.map((n) => [n.node, n.batches, n.batchRootsDigest.slice(0, 18) + "…", n.logSize, n.logRoot.slice(0, 18) + "…"]),
+  );
   return [
     `replay ${r.options.mode}, scale ${r.options.scale}, seed "${r.options.seed}", batch size ${r.options.batchSize}, ${r.options.workers} worker(s) on ${r.network}`,
     "",

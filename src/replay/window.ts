@@ -34,4 +34,3 @@ export async function inOrderWindow<T>(items: Iterable<T>, window: number, start
   await Promise.all(inflight);
   if (failure) throw failure.error;
 }
-

@@ -6,5 +6,8 @@ import { populationFrom, type PopulationInit } from "./population.js";
 const pop = populationFrom(workerData as PopulationInit);
 parentPort!.on("message", (spec: ChunkSpec & { id: number; secret: Uint8Array }) => {
   const result = computeChunk(pop, spec, spec.secret);
-  parentPort!.postMessage({ id: spec.id, result }, result.batches.map((b) => b.leaves.buffer as ArrayBuffer));
+  parentPort!.postMessage(
+    { id: spec.id, result },
+    result.batches.map((b) => b.leaves.buffer as ArrayBuffer),
+  );
 });

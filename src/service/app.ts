@@ -106,9 +106,22 @@ export function buildApp(svc: NodeService): FastifyInstance {
 
   /** A stored record's proof file (a batch member's proof rebuilt from the batch's leaves). */
   const proofOf = (r: StoredRecord): ProofFile => {
-    const base: AttestedRecord = { enterprise: r.enterprise, category: r.category, version: r.version, nodeId: node.nodeId, mode: "live", salt: hexlify(r.salt), digest: hexlify(r.digest), leafHash: hexlify(r.leafHash), txHash: r.txHash ?? "", block: r.block ?? 0 };
+    const base: AttestedRecord = {
+      enterprise: r.enterprise,
+      category: r.category,
+      version: r.version,
+      nodeId: node.nodeId,
+      mode: "live",
+      salt: hexlify(r.salt),
+      digest: hexlify(r.digest),
+      leafHash: hexlify(r.leafHash),
+      txHash: r.txHash ?? "",
+      block: r.block ?? 0,
+    };
     if (r.mode === "batched") {
-      const proof = StandardTree.fromLeafHashes(node.store.batchLeafHashes(r.batchId!)).proof(r.leafHash).map((p) => hexlify(p));
+      const proof = StandardTree.fromLeafHashes(node.store.batchLeafHashes(r.batchId!))
+        .proof(r.leafHash)
+        .map((p) => hexlify(p));
       return toProofFile(manifest, { ...base, mode: "batch", batchId: r.batchId!, proof });
     }
     return toProofFile(manifest, base);
@@ -120,7 +133,10 @@ export function buildApp(svc: NodeService): FastifyInstance {
     const size = node.queryLog.size;
     if (sequence >= size) throw new NotFound("no-such-entry", `node ${node.id}'s query log has ${size} entries; there is no entry ${sequence}`);
     if (!commitment || sequence >= commitment.size)
-      throw new Conflict("not-yet-committed", `entry ${sequence} is not covered by node ${node.id}'s latest commitment (${commitment ? `size ${commitment.size}` : "none yet"}); it will be after the next commitment`);
+      throw new Conflict(
+        "not-yet-committed",
+        `entry ${sequence} is not covered by node ${node.id}'s latest commitment (${commitment ? `size ${commitment.size}` : "none yet"}); it will be after the next commitment`,
+      );
     const leafHash = hexlify(node.queryLog.log.leafHash(sequence));
     const proof = node.queryLog.inclusionProof(sequence, commitment.size).map((p) => hexlify(p));
     const stored = node.store.logEntry(sequence);
@@ -175,11 +191,26 @@ export function buildApp(svc: NodeService): FastifyInstance {
       const category = parseCategory(req.params.category);
       const version = req.query.version ?? node.store.latestVersion(enterprise, category);
       const r = version > 0 ? node.store.get(enterprise, category, version) : undefined;
-      if (!r) throw new NotFound("unknown-record", `node ${node.id} holds no ${CATEGORY_SLUGS[category]} record of ${enterprise}${req.query.version ? ` version ${version}` : ""}`);
-      if (r.mode === "pending") return { enterprise, category: CATEGORY_SLUGS[category], version, node: node.id, verdict: "pending", reason: "its chain write is under way" };
+      if (!r)
+        throw new NotFound(
+          "unknown-record",
+          `node ${node.id} holds no ${CATEGORY_SLUGS[category]} record of ${enterprise}${req.query.version ? ` version ${version}` : ""}`,
+        );
+      if (r.mode === "pending")
+        return { enterprise, category: CATEGORY_SLUGS[category], version, node: node.id, verdict: "pending", reason: "its chain write is under way" };
       const proof = proofOf(r);
       const { verdict, reason } = await verifyRecordProof(c, manifest, validateRecord(JSON.parse(r.recordJson)), proof);
-      return { enterprise, category: CATEGORY_SLUGS[category], version, node: node.id, mode: proof.mode, batchId: proof.batchId, txHash: proof.txHash, verdict, ...(reason ? { reason } : {}) };
+      return {
+        enterprise,
+        category: CATEGORY_SLUGS[category],
+        version,
+        node: node.id,
+        mode: proof.mode,
+        batchId: proof.batchId,
+        txHash: proof.txHash,
+        verdict,
+        ...(reason ? { reason } : {}),
+      };
     },
   );
 
@@ -195,7 +226,8 @@ export function buildApp(svc: NodeService): FastifyInstance {
     if (p.format !== PROOF_FORMAT) throw new BadRequest("body.proof.format", `must be ${PROOF_FORMAT}`);
     for (const f of ["chainId", "ledger", "enterprise", "salt", "digest", "mode"] as const)
       if (typeof p[f] !== "string") throw new BadRequest(`body.proof.${f}`, "must be a string (a proof file written by attest or this service)");
-    if (!Number.isSafeInteger(p.category) || !Number.isSafeInteger(p.version)) throw new BadRequest("body.proof.version", "category and version must be whole numbers");
+    if (!Number.isSafeInteger(p.category) || !Number.isSafeInteger(p.version))
+      throw new BadRequest("body.proof.version", "category and version must be whole numbers");
     try {
       return await verifyRecordProof(c, manifest, record, p);
     } catch (e) {
@@ -215,43 +247,56 @@ export function buildApp(svc: NodeService): FastifyInstance {
     };
   });
 
-  app.get<{ Params: { sequence: number } }>("/log/entries/:sequence/proof", { schema: { params: S.entryParams, querystring: S.emptyQuery } }, async (req) => entryProof(req.params.sequence));
+  app.get<{ Params: { sequence: number } }>("/log/entries/:sequence/proof", { schema: { params: S.entryParams, querystring: S.emptyQuery } }, async (req) =>
+    entryProof(req.params.sequence),
+  );
 
   // ------------------------------------------------------------------ operator
 
-  app.post<{ Body: { records: unknown[] } }>("/operator/records", { onRequest: operator, schema: { body: S.recordsBody, querystring: S.emptyQuery } }, async (req, reply) => {
-    const records = req.body.records.map((raw, i) => {
-      let r: CreditRecord;
+  app.post<{ Body: { records: unknown[] } }>(
+    "/operator/records",
+    { onRequest: operator, schema: { body: S.recordsBody, querystring: S.emptyQuery } },
+    async (req, reply) => {
+      const records = req.body.records.map((raw, i) => {
+        let r: CreditRecord;
+        try {
+          r = validateRecord(raw);
+        } catch (e) {
+          if (e instanceof RecordValidationError) throw new BadRequest(`body.records[${i}].${e.field}`, e.rule);
+          throw e;
+        }
+        const city = homeCity(r.enterprise, cities);
+        if (city.code !== node.city)
+          throw new BadRequest(
+            `body.records[${i}].enterprise`,
+            `${r.enterprise} is a ${city.nameEn} (${city.code}) enterprise; node ${node.id} attests ${cityName(node.city)} (${node.city}) records only`,
+          );
+        return r;
+      });
+      const accepted = svc.queue.accept(records);
+      if (svc.batchMode) return reply.code(202).send(submissionView(accepted));
+      let note: string | undefined;
       try {
-        r = validateRecord(raw);
+        await svc.flushNow();
       } catch (e) {
-        if (e instanceof RecordValidationError) throw new BadRequest(`body.records[${i}].${e.field}`, e.rule);
-        throw e;
+        // not a refusal (that fails the submission): the chain did not answer; the records stay queued and are retried
+        note = `not on chain yet (${firstLine(e)}); the records stay queued and are retried: GET /operator/submissions/${accepted.id}`;
+        svc.opts.log?.(`node service ${node.id}: submission ${accepted.id}: ${note}`);
       }
-      const city = homeCity(r.enterprise, cities);
-      if (city.code !== node.city)
-        throw new BadRequest(`body.records[${i}].enterprise`, `${r.enterprise} is a ${city.nameEn} (${city.code}) enterprise; node ${node.id} attests ${cityName(node.city)} (${node.city}) records only`);
-      return r;
-    });
-    const accepted = svc.queue.accept(records);
-    if (svc.batchMode) return reply.code(202).send(submissionView(accepted));
-    let note: string | undefined;
-    try {
-      await svc.flushNow();
-    } catch (e) {
-      // not a refusal (that fails the submission): the chain did not answer; the records stay queued and are retried
-      note = `not on chain yet (${firstLine(e)}); the records stay queued and are retried: GET /operator/submissions/${accepted.id}`;
-      svc.opts.log?.(`node service ${node.id}: submission ${accepted.id}: ${note}`);
-    }
-    const s = svc.queue.get(accepted.id)!;
-    return reply.code(s.status === "attested" ? 200 : s.status === "failed" ? 422 : 202).send({ ...submissionView(s), ...(note ? { note } : {}) });
-  });
+      const s = svc.queue.get(accepted.id)!;
+      return reply.code(s.status === "attested" ? 200 : s.status === "failed" ? 422 : 202).send({ ...submissionView(s), ...(note ? { note } : {}) });
+    },
+  );
 
-  app.get<{ Params: { id: number } }>("/operator/submissions/:id", { onRequest: operator, schema: { params: S.submissionParams, querystring: S.emptyQuery } }, async (req) => {
-    const s = svc.queue.get(req.params.id);
-    if (!s) throw new NotFound("unknown-submission", `node ${node.id} has no submission ${req.params.id}`);
-    return submissionView(s);
-  });
+  app.get<{ Params: { id: number } }>(
+    "/operator/submissions/:id",
+    { onRequest: operator, schema: { params: S.submissionParams, querystring: S.emptyQuery } },
+    async (req) => {
+      const s = svc.queue.get(req.params.id);
+      if (!s) throw new NotFound("unknown-submission", `node ${node.id} has no submission ${req.params.id}`);
+      return submissionView(s);
+    },
+  );
 
   // ------------------------------------------------------------------ institution
 
@@ -260,7 +305,9 @@ export function buildApp(svc: NodeService): FastifyInstance {
       const r = await relayQuery(session, req.body);
       svc.metrics.relayed.inc({ result: "relayed" });
       const serving = await session.activeNodeOf(r.servingCity).catch(() => undefined);
-      return reply.code(202).send({ ...r, servingCityName: cityName(r.servingCity), servingNode: serving ? session.nodeName(serving) : undefined, status: "requested" });
+      return reply
+        .code(202)
+        .send({ ...r, servingCityName: cityName(r.servingCity), servingNode: serving ? session.nodeName(serving) : undefined, status: "requested" });
     } catch (e) {
       svc.metrics.relayed.inc({ result: e instanceof ServiceError ? e.code : "error" });
       throw e;
@@ -276,16 +323,24 @@ export function buildApp(svc: NodeService): FastifyInstance {
       if (q.status === 0n) throw new NotFound("unknown-query", `no query ${queryId} on this chain`);
       const institution = Number(q.institution);
       const signer = (await c.registry.institution(institution)).signer;
-      checkReportsChallenge({ chainId: manifest.chainId, desk: manifest.contracts.QueryDesk.address, queryId, issuedAt: req.body.issuedAt, signature: req.body.signature }, signer, institution);
+      checkReportsChallenge(
+        { chainId: manifest.chainId, desk: manifest.contracts.QueryDesk.address, queryId, issuedAt: req.body.issuedAt, signature: req.body.signature },
+        signer,
+        institution,
+      );
       const status = QUERY_STATUS[Number(q.status)];
       const servedBy = Number(q.servedBy);
-      if (status === "requested") return reply.code(409).send({ error: "not-yet-answered", message: `query ${queryId} is not answered yet; ask again shortly`, status });
+      if (status === "requested")
+        return reply.code(409).send({ error: "not-yet-answered", message: `query ${queryId} is not answered yet; ask again shortly`, status });
       if (status === "expired") return reply.code(409).send({ error: "expired", message: `query ${queryId} expired unanswered`, status });
       if (servedBy !== node.nodeId)
         throw new NotFound("served-elsewhere", `query ${queryId} was answered by node ${session.nodeName(servedBy)}, not ${node.id}: ask that node's service`);
       const step = node.journal.get(`fulfil/${queryId}`) ?? node.journal.get(`deny/${queryId}`);
       const sequence = step?.result?.logSequence as number | undefined;
-      const log = sequence === undefined ? undefined : await entryProof(sequence).catch((e) => (e instanceof ServiceError ? { sequence, pending: e.message } : Promise.reject(e)));
+      const log =
+        sequence === undefined
+          ? undefined
+          : await entryProof(sequence).catch((e) => (e instanceof ServiceError ? { sequence, pending: e.message } : Promise.reject(e)));
       if (status === "denied") return { queryId: String(queryId), status, servedBy: node.id, log };
       const reports = deliveredReports(node, queryId);
       if (!reports) throw new NotFound("reports-not-kept", `node ${node.id} fulfilled query ${queryId} outside this service and kept no copy of its reports`);

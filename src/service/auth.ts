@@ -31,7 +31,9 @@ export function operatorToken(path: string): string {
   }
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0)
-    throw new ServiceConfigError(`operator token file ${path} has mode ${mode.toString(8)}: others can read it; run \`chmod 600 ${path}\` (or delete it to make a new token)`);
+    throw new ServiceConfigError(
+      `operator token file ${path} has mode ${mode.toString(8)}: others can read it; run \`chmod 600 ${path}\` (or delete it to make a new token)`,
+    );
   const token = readFileSync(path, "utf8").trim();
   if (!/^[0-9a-f]{32,}$/i.test(token)) throw new ServiceConfigError(`operator token file ${path} holds no token (expected hex); delete it to make a new one`);
   return token;
@@ -52,7 +54,13 @@ export function reportsChallenge(chainId: string | bigint, desk: string, queryId
 }
 
 /** The institution's side: signs the challenge for a query's reports now. */
-export async function signReportsChallenge(institution: Signer, chainId: string | bigint, desk: string, queryId: bigint | number | string, now = Math.floor(Date.now() / 1000)) {
+export async function signReportsChallenge(
+  institution: Signer,
+  chainId: string | bigint,
+  desk: string,
+  queryId: bigint | number | string,
+  now = Math.floor(Date.now() / 1000),
+) {
   return { issuedAt: now, signature: await institution.signMessage(reportsChallenge(chainId, desk, queryId, now)) };
 }
 
@@ -64,7 +72,11 @@ export function checkReportsChallenge(
   now = Math.floor(Date.now() / 1000),
 ): void {
   if (Math.abs(now - c.issuedAt) > CHALLENGE_WINDOW_SECONDS)
-    throw new Forbidden("stale-challenge", `the challenge was issued at ${c.issuedAt}, ${now - c.issuedAt} s from the service's clock (${now}); sign it anew (window ±${CHALLENGE_WINDOW_SECONDS} s)`, "body.issuedAt");
+    throw new Forbidden(
+      "stale-challenge",
+      `the challenge was issued at ${c.issuedAt}, ${now - c.issuedAt} s from the service's clock (${now}); sign it anew (window ±${CHALLENGE_WINDOW_SECONDS} s)`,
+      "body.issuedAt",
+    );
   let signer: string;
   try {
     signer = verifyMessage(reportsChallenge(c.chainId, c.desk, c.queryId, c.issuedAt), c.signature);
@@ -72,5 +84,9 @@ export function checkReportsChallenge(
     throw new BadRequest("body.signature", `is not a signature (${(e as Error).message.split(" (")[0]})`);
   }
   if (signer.toLowerCase() !== expected.toLowerCase())
-    throw new Forbidden("not-the-requester", `the challenge is signed by ${signer}, not by the signer of institution ${institution} that requested query ${c.queryId} (${expected})`, "body.signature");
+    throw new Forbidden(
+      "not-the-requester",
+      `the challenge is signed by ${signer}, not by the signer of institution ${institution} that requested query ${c.queryId} (${expected})`,
+      "body.signature",
+    );
 }

@@ -48,10 +48,20 @@ export async function signQueryRequest(
     const data = c.consents.interface.encodeFunctionData("registerAuthorization", [auth, enterpriseSignature]);
     registerTx = await institution.signTransaction({ ...fees, nonce: nonce++, to: deployment.consentRegistry, data, gasLimit: REGISTER_GAS });
   }
-  const data = c.desk.interface.encodeFunctionData("requestQuery", [{ enterprise: auth.enterprise, categories: opts.categories ?? auth.categories, purpose: auth.purpose, authorizationId: id }]);
+  const data = c.desk.interface.encodeFunctionData("requestQuery", [
+    { enterprise: auth.enterprise, categories: opts.categories ?? auth.categories, purpose: auth.purpose, authorizationId: id },
+  ]);
   const requestTx = await institution.signTransaction({ ...fees, nonce, to: deployment.queryDesk, data, gasLimit: REQUEST_GAS });
   return {
-    authorization: { enterprise: uscc, institution: auth.institution, purpose: auth.purpose, categories: auth.categories, notBefore: auth.notBefore, notAfter: auth.notAfter, nonce: auth.nonce.toString() },
+    authorization: {
+      enterprise: uscc,
+      institution: auth.institution,
+      purpose: auth.purpose,
+      categories: auth.categories,
+      notBefore: auth.notBefore,
+      notAfter: auth.notAfter,
+      nonce: auth.nonce.toString(),
+    },
     signature: enterpriseSignature,
     ...(registerTx ? { registerTx } : {}),
     requestTx,

@@ -26,10 +26,15 @@ export interface NodeServiceArgs {
 }
 
 function positive(v: number, option: string, integer: boolean): void {
-  if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) throw new ServiceConfigError(`${option} must be a ${integer ? "whole " : ""}number ≥ 0, got ${v}`);
+  if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v)))
+    throw new ServiceConfigError(`${option} must be a ${integer ? "whole " : ""}number ≥ 0, got ${v}`);
 }
 
-export async function runNodeServiceCommand(hre: HardhatRuntimeEnvironment, a: NodeServiceArgs, log: (line: string) => void = (l) => console.error(l)): Promise<void> {
+export async function runNodeServiceCommand(
+  hre: HardhatRuntimeEnvironment,
+  a: NodeServiceArgs,
+  log: (line: string) => void = (l) => console.error(l),
+): Promise<void> {
   if (!a.node) throw new ServiceConfigError("--node is required: the node this service runs beside, e.g. sh-1");
   positive(a.port, "--port", true);
   positive(a.batchSize, "--batch-size", true);

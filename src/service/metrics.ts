@@ -47,13 +47,60 @@ export class ServiceMetrics {
         this.set((await source.peers()) ?? -1);
       },
     });
-    new Gauge({ name: "yrd_journal_unfinished_steps", help: "Journal steps pending or sent (not yet done or failed)", registers, collect() { this.set(source.unfinishedSteps()); } });
-    new Gauge({ name: "yrd_records_queued", help: "Records accepted and not yet on chain", registers, collect() { this.set(source.queuedRecords()); } });
-    new Gauge({ name: "yrd_query_log_size", help: "Entries in the node's query log", registers, collect() { this.set(source.logSize()); } });
-    new Gauge({ name: "yrd_query_log_committed_size", help: "Entries covered by the node's last log commitment", registers, collect() { this.set(source.lastCommitment()?.size ?? 0); } });
-    new Gauge({ name: "yrd_query_log_last_commitment_index", help: "Index of the node's last log commitment (-1: none)", registers, collect() { this.set(source.lastCommitment()?.index ?? -1); } });
-    new Gauge({ name: "yrd_query_log_last_commitment_block", help: "Block of the node's last log commitment (0: none)", registers, collect() { this.set(source.lastCommitment()?.block ?? 0); } });
-    this.batches = new Counter({ name: "yrd_record_flushes_total", help: "Flushes of queued records to the chain (a flush is one Merkle batch per category, or live transactions)", labelNames: ["mode"], registers });
+    new Gauge({
+      name: "yrd_journal_unfinished_steps",
+      help: "Journal steps pending or sent (not yet done or failed)",
+      registers,
+      collect() {
+        this.set(source.unfinishedSteps());
+      },
+    });
+    new Gauge({
+      name: "yrd_records_queued",
+      help: "Records accepted and not yet on chain",
+      registers,
+      collect() {
+        this.set(source.queuedRecords());
+      },
+    });
+    new Gauge({
+      name: "yrd_query_log_size",
+      help: "Entries in the node's query log",
+      registers,
+      collect() {
+        this.set(source.logSize());
+      },
+    });
+    new Gauge({
+      name: "yrd_query_log_committed_size",
+      help: "Entries covered by the node's last log commitment",
+      registers,
+      collect() {
+        this.set(source.lastCommitment()?.size ?? 0);
+      },
+    });
+    new Gauge({
+      name: "yrd_query_log_last_commitment_index",
+      help: "Index of the node's last log commitment (-1: none)",
+      registers,
+      collect() {
+        this.set(source.lastCommitment()?.index ?? -1);
+      },
+    });
+    new Gauge({
+      name: "yrd_query_log_last_commitment_block",
+      help: "Block of the node's last log commitment (0: none)",
+      registers,
+      collect() {
+        this.set(source.lastCommitment()?.block ?? 0);
+      },
+    });
+    this.batches = new Counter({
+      name: "yrd_record_flushes_total",
+      help: "Flushes of queued records to the chain (a flush is one Merkle batch per category, or live transactions)",
+      labelNames: ["mode"],
+      registers,
+    });
     this.recordsAttested = new Counter({ name: "yrd_records_attested_total", help: "Records that landed on chain (or were found there unchanged)", registers });
     this.answers = new Counter({ name: "yrd_queries_answered_total", help: "Queries this node answered, by outcome", labelNames: ["outcome"], registers });
     this.relayed = new Counter({ name: "yrd_queries_relayed_total", help: "Institution query requests relayed, by result", labelNames: ["result"], registers });

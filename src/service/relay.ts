@@ -82,58 +82,105 @@ export async function checkRelay(session: Session, body: QueryRelayBody): Promis
   }
   if (a.notAfter <= a.notBefore) throw new BadRequest("body.authorization.notAfter", `must be after notBefore (${a.notBefore})`);
   const e18 = hexlify(usccBytes(a.enterprise));
-  const auth: Authorization = { enterprise: e18, institution: a.institution, purpose: a.purpose, categories: a.categories, notBefore: a.notBefore, notAfter: a.notAfter, nonce: BigInt(a.nonce) };
+  const auth: Authorization = {
+    enterprise: e18,
+    institution: a.institution,
+    purpose: a.purpose,
+    categories: a.categories,
+    notBefore: a.notBefore,
+    notAfter: a.notAfter,
+    nonce: BigInt(a.nonce),
+  };
   const authId = authorizationId(consentDomain(chainId, at.ConsentRegistry.address), auth);
 
   // malformed transactions (400) and unsigned ones (403)
   const register = body.registerTx ? parseRaw(body.registerTx, "body.registerTx", chainId) : undefined;
   const request = parseRaw(body.requestTx, "body.requestTx", chainId);
   if (register) {
-    if (!register.to || !same(register.to, at.ConsentRegistry.address)) throw new BadRequest("body.registerTx", `must call the ConsentRegistry at ${at.ConsentRegistry.address}, not ${register.to}`);
+    if (!register.to || !same(register.to, at.ConsentRegistry.address))
+      throw new BadRequest("body.registerTx", `must call the ConsentRegistry at ${at.ConsentRegistry.address}, not ${register.to}`);
     const parsed = c.consents.interface.parseTransaction({ data: register.data });
-    if (parsed?.name !== "registerAuthorization") throw new BadRequest("body.registerTx", `must call registerAuthorization, not ${parsed?.name ?? "an unknown function"}`);
+    if (parsed?.name !== "registerAuthorization")
+      throw new BadRequest("body.registerTx", `must call registerAuthorization, not ${parsed?.name ?? "an unknown function"}`);
     const [ra, rsig] = parsed.args as unknown as [Record<string, unknown>, string];
     const carried =
-      same(String(ra.enterprise), e18) && Number(ra.institution) === auth.institution && Number(ra.purpose) === auth.purpose && Number(ra.categories) === auth.categories &&
-      Number(ra.notBefore) === auth.notBefore && Number(ra.notAfter) === auth.notAfter && BigInt(ra.nonce as bigint) === auth.nonce && same(rsig, body.signature);
+      same(String(ra.enterprise), e18) &&
+      Number(ra.institution) === auth.institution &&
+      Number(ra.purpose) === auth.purpose &&
+      Number(ra.categories) === auth.categories &&
+      Number(ra.notBefore) === auth.notBefore &&
+      Number(ra.notAfter) === auth.notAfter &&
+      BigInt(ra.nonce as bigint) === auth.nonce &&
+      same(rsig, body.signature);
     if (!carried) throw new BadRequest("body.registerTx", "does not carry the authorization and signature given in the body");
-    if (request.nonce !== register.nonce + 1) throw new BadRequest("body.requestTx", `must have the nonce after registerTx's (${register.nonce + 1}), has ${request.nonce}`);
+    if (request.nonce !== register.nonce + 1)
+      throw new BadRequest("body.requestTx", `must have the nonce after registerTx's (${register.nonce + 1}), has ${request.nonce}`);
   }
-  if (!request.to || !same(request.to, at.QueryDesk.address)) throw new BadRequest("body.requestTx", `must call the QueryDesk at ${at.QueryDesk.address}, not ${request.to}`);
+  if (!request.to || !same(request.to, at.QueryDesk.address))
+    throw new BadRequest("body.requestTx", `must call the QueryDesk at ${at.QueryDesk.address}, not ${request.to}`);
   const parsedRequest = c.desk.interface.parseTransaction({ data: request.data });
-  if (parsedRequest?.name !== "requestQuery") throw new BadRequest("body.requestTx", `must call requestQuery, not ${parsedRequest?.name ?? "an unknown function"}`);
+  if (parsedRequest?.name !== "requestQuery")
+    throw new BadRequest("body.requestTx", `must call requestQuery, not ${parsedRequest?.name ?? "an unknown function"}`);
   const q = parsedRequest.args[0] as unknown as { enterprise: string; categories: bigint; purpose: bigint; authorizationId: string };
   if (!same(q.authorizationId, authId)) throw new BadRequest("body.requestTx", `asks under authorization ${q.authorizationId}, not the one given (${authId})`);
 
   // the enterprise and its signer (404, 403)
   const bound = await c.ledger.enterpriseSigner(e18);
   if (bound === ZeroAddress)
-    throw new NotFound("unknown-enterprise", `unknown enterprise ${a.enterprise}: no signer is bound to it on chain (its home-city node has attested no basic-info record naming one)`);
-  if (getBytes(body.signature).length === 0) throw new Forbidden("unsigned-authorization", `the authorization carries no signature: the enterprise's signer ${bound} must sign it (EIP-712)`, "body.signature");
+    throw new NotFound(
+      "unknown-enterprise",
+      `unknown enterprise ${a.enterprise}: no signer is bound to it on chain (its home-city node has attested no basic-info record naming one)`,
+    );
+  if (getBytes(body.signature).length === 0)
+    throw new Forbidden(
+      "unsigned-authorization",
+      `the authorization carries no signature: the enterprise's signer ${bound} must sign it (EIP-712)`,
+      "body.signature",
+    );
   if ((await session.conn.ethers.provider.getCode(bound)) === "0x") {
     let recovered: string;
     try {
       recovered = recoverAddress(authId, body.signature);
     } catch (e) {
-      throw new Forbidden("mis-signed-authorization", `the authorization's signature does not verify (${(e as Error).message.split(" (")[0]}); the enterprise's signer is ${bound}`, "body.signature");
+      throw new Forbidden(
+        "mis-signed-authorization",
+        `the authorization's signature does not verify (${(e as Error).message.split(" (")[0]}); the enterprise's signer is ${bound}`,
+        "body.signature",
+      );
     }
     if (!same(recovered, bound))
-      throw new Forbidden("mis-signed-authorization", `the authorization is signed by ${recovered}, not by the enterprise's bound signer ${bound}`, "body.signature");
+      throw new Forbidden(
+        "mis-signed-authorization",
+        `the authorization is signed by ${recovered}, not by the enterprise's bound signer ${bound}`,
+        "body.signature",
+      );
   } // a contract wallet (ERC-1271) is checked by the eth_call below
 
   // the institution (403)
   const from = request.from!;
-  if (register && !same(register.from!, from)) throw new Forbidden("wrong-institution", `registerTx is signed by ${register.from}, requestTx by ${from}: one institution signs both`);
+  if (register && !same(register.from!, from))
+    throw new Forbidden("wrong-institution", `registerTx is signed by ${register.from}, requestTx by ${from}: one institution signs both`);
   const inst = Number(await c.registry.institutionIdOf(from));
   if (inst === 0) throw new Forbidden("wrong-institution", `the transactions are signed by ${from}, which is no institution's signer`);
   if (inst !== auth.institution)
-    throw new Forbidden("wrong-institution", `the authorization is for institution ${auth.institution}; the transactions are signed by institution ${inst}'s signer ${from}`, "body.authorization.institution");
+    throw new Forbidden(
+      "wrong-institution",
+      `the authorization is for institution ${auth.institution}; the transactions are signed by institution ${inst}'s signer ${from}`,
+      "body.authorization.institution",
+    );
 
   // the request within the authorization (403)
-  if (!same(q.enterprise, e18)) throw new Forbidden("wrong-enterprise", `requestTx asks about ${q.enterprise}, the authorization is for ${e18} (${a.enterprise})`, "body.requestTx");
-  if (Number(q.purpose) !== auth.purpose) throw new Forbidden("wrong-purpose", `requestTx declares purpose ${q.purpose}, the authorization allows ${auth.purpose}`, "body.requestTx");
+  if (!same(q.enterprise, e18))
+    throw new Forbidden("wrong-enterprise", `requestTx asks about ${q.enterprise}, the authorization is for ${e18} (${a.enterprise})`, "body.requestTx");
+  if (Number(q.purpose) !== auth.purpose)
+    throw new Forbidden("wrong-purpose", `requestTx declares purpose ${q.purpose}, the authorization allows ${auth.purpose}`, "body.requestTx");
   const cats = Number(q.categories);
-  if (cats === 0 || (cats & ~auth.categories) !== 0) throw new Forbidden("categories-not-authorized", `requestTx asks for categories 0b${cats.toString(2)}, the authorization allows 0b${auth.categories.toString(2)}`, "body.requestTx");
+  if (cats === 0 || (cats & ~auth.categories) !== 0)
+    throw new Forbidden(
+      "categories-not-authorized",
+      `requestTx asks for categories 0b${cats.toString(2)}, the authorization allows 0b${auth.categories.toString(2)}`,
+      "body.requestTx",
+    );
 
   const registered = (await c.consents.consent(authId)).enterprise !== "0x" + "00".repeat(18);
   if (registered && register) throw new Conflict("already-registered", `authorization ${authId} is already registered: send requestTx only`);

@@ -44,12 +44,19 @@ export class NodeServiceClient {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (operator) {
       if (!existsSync(this.tokenFile))
-        throw new RemoteError(`the node service of ${this.name} runs at ${this.url}, but its operator token is not at ${this.tokenFile}: give this command the same --data-dir as \`network up\``);
+        throw new RemoteError(
+          `the node service of ${this.name} runs at ${this.url}, but its operator token is not at ${this.tokenFile}: give this command the same --data-dir as \`network up\``,
+        );
       headers.authorization = `Bearer ${operatorToken(this.tokenFile)}`;
     }
     let r: Response;
     try {
-      r = await fetch(this.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      r = await fetch(this.url + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
     } catch (e) {
       throw new RemoteError(`the node service of ${this.name} (${this.url}) did not answer ${method} ${path}: ${(e as Error).message}`);
     }
@@ -78,19 +85,24 @@ export class NodeServiceClient {
     for (let s = 0; s < items.length; s += RECORDS_PER_SUBMISSION) {
       const chunk = items.slice(s, s + RECORDS_PER_SUBMISSION);
       const sent = await this.call<SubmissionView>("POST", "/operator/records", { records: chunk.map((i) => JSON.parse(i.recordJson)) }, true);
-      if (sent.status !== 200 && sent.status !== 202) throw new RemoteError(`the node service of ${this.name} refused the records: ${NodeServiceClient.refusal(sent.status, sent.body)}`);
+      if (sent.status !== 200 && sent.status !== 202)
+        throw new RemoteError(`the node service of ${this.name} refused the records: ${NodeServiceClient.refusal(sent.status, sent.body)}`);
       let view = sent.body;
-      if (view.status === "queued") log(`${this.name}: submission ${view.submission} queued at its service (${view.note ?? "batched on its trigger"}); waiting until it is on chain`);
+      if (view.status === "queued")
+        log(`${this.name}: submission ${view.submission} queued at its service (${view.note ?? "batched on its trigger"}); waiting until it is on chain`);
       const deadline = Date.now() + LAND_WITHIN_MS;
       while (view.status === "queued") {
         if (Date.now() > deadline)
-          throw new RemoteError(`submission ${view.submission} at the node service of ${this.name} is still queued after ${LAND_WITHIN_MS / 60_000} minutes; it stays queued there (GET ${this.url}/operator/submissions/${view.submission})`);
+          throw new RemoteError(
+            `submission ${view.submission} at the node service of ${this.name} is still queued after ${LAND_WITHIN_MS / 60_000} minutes; it stays queued there (GET ${this.url}/operator/submissions/${view.submission})`,
+          );
         await sleep(1_000);
         const r = await this.call<SubmissionView>("GET", `/operator/submissions/${view.submission}`, undefined, true);
         if (r.status !== 200) throw new RemoteError(`submission ${view.submission} at ${this.name}: ${NodeServiceClient.refusal(r.status, r.body)}`);
         view = r.body;
       }
-      if (view.status === "failed") throw new RemoteError(`the chain refused records of submission ${view.submission} at ${this.name}: ${view.error ?? "no reason given"}`);
+      if (view.status === "failed")
+        throw new RemoteError(`the chain refused records of submission ${view.submission} at ${this.name}: ${view.error ?? "no reason given"}`);
       for (const r of view.records) {
         const { format: _f, network: _n, chainId: _c, ledger: _l, ...attested } = r.proof!;
         out.push(attested);
@@ -110,7 +122,8 @@ export class NodeServiceClient {
   async reports<T>(queryId: string, challenge: { issuedAt: number; signature: string }): Promise<T | undefined> {
     const r = await this.call<T>("POST", `/institution/queries/${queryId}/reports`, challenge);
     if (r.status === 409 && (r.body as { error?: string }).error === "not-yet-answered") return undefined;
-    if (r.status !== 200) throw new RemoteError(`the node service of ${this.name}: reports of query ${queryId}: ${NodeServiceClient.refusal(r.status, r.body)}`);
+    if (r.status !== 200)
+      throw new RemoteError(`the node service of ${this.name}: reports of query ${queryId}: ${NodeServiceClient.refusal(r.status, r.body)}`);
     return r.body;
   }
 }

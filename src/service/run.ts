@@ -23,7 +23,8 @@ export interface RunningService {
 
 /** Opens the node's service and its routes; `port` undefined: not listening (tests use `app.inject`); 0: any free port. */
 export async function startNodeService(session: Session, opts: NodeServiceOptions & { port?: number; loop?: boolean }): Promise<RunningService> {
-  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535)) throw new ServiceConfigError(`--port must be 0-65535, got ${opts.port}`);
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535))
+    throw new ServiceConfigError(`--port must be 0-65535, got ${opts.port}`);
   const service = await NodeService.open(session, opts);
   const app = buildApp(service);
   let url = "";

@@ -21,7 +21,11 @@ export const recordsBody = {
       type: "array",
       minItems: 1,
       maxItems: MAX_RECORDS_PER_SUBMISSION,
-      items: { type: "object", required: ["category", "enterprise"], properties: { category: { type: ["string", "integer"] }, enterprise: { type: "string" } } },
+      items: {
+        type: "object",
+        required: ["category", "enterprise"],
+        properties: { category: { type: ["string", "integer"] }, enterprise: { type: "string" } },
+      },
     },
   },
 } as const;

@@ -69,7 +69,10 @@ class Serial {
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 export interface Health {
@@ -134,7 +137,9 @@ export class NodeService {
     const node = await session.node(opts.nodeId);
     const s = session.settled.get(opts.nodeId);
     if (s && s.found + s.resent + s.failed > 0)
-      opts.log?.(`node ${node.id}: settled ${s.found + s.resent + s.failed} chain write(s) left unfinished (${s.found} found on chain, ${s.resent} sent again, ${s.failed} refused)`);
+      opts.log?.(
+        `node ${node.id}: settled ${s.found + s.resent + s.failed} chain write(s) left unfinished (${s.found} found on chain, ${s.resent} sent again, ${s.failed} refused)`,
+      );
     return new NodeService(session, node, opts);
   }
 
@@ -243,16 +248,32 @@ export class NodeService {
     const reasons: string[] = [];
     let head: number | undefined;
     try {
-      head = await withTimeout(this.session.conn.ethers.provider.getBlockNumber(), HEALTH_RPC_TIMEOUT_MS, `the chain (network ${this.session.conn.networkName})`);
+      head = await withTimeout(
+        this.session.conn.ethers.provider.getBlockNumber(),
+        HEALTH_RPC_TIMEOUT_MS,
+        `the chain (network ${this.session.conn.networkName})`,
+      );
     } catch (e) {
       reasons.push(`chain unreachable: ${firstLine(e)}`);
     }
     const unfinished = this.node.journal.unfinished();
     if (unfinished.length > 0 && this.writer.idle)
-      reasons.push(`${unfinished.length} journal step(s) unfinished: ${unfinished.slice(0, 5).map((s) => `${s.key} (${s.state})`).join(", ")}${unfinished.length > 5 ? " …" : ""}`);
+      reasons.push(
+        `${unfinished.length} journal step(s) unfinished: ${unfinished
+          .slice(0, 5)
+          .map((s) => `${s.key} (${s.state})`)
+          .join(", ")}${unfinished.length > 5 ? " …" : ""}`,
+      );
     if (this.lastError) reasons.push(`last background pass failed: ${this.lastError}`);
     if (this.stopped) reasons.push("stopping");
-    return { status: reasons.length === 0 ? "ok" : "unhealthy", node: this.node.id, head, journal: this.node.journal.counts(), queuedRecords: this.queue.size(), reasons };
+    return {
+      status: reasons.length === 0 ? "ok" : "unhealthy",
+      node: this.node.id,
+      head,
+      journal: this.node.journal.counts(),
+      queuedRecords: this.queue.size(),
+      reasons,
+    };
   }
 
   /**

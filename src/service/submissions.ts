@@ -54,7 +54,10 @@ export class SubmissionQueue {
   constructor(private readonly store: NodeStore) {}
 
   private rows(prefix: string, limit = 1_000_000): { key: string; value: string }[] {
-    return this.store.stmt("SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key LIMIT ?").all(prefix, prefix + "\uffff", limit) as { key: string; value: string }[];
+    return this.store.stmt("SELECT key, value FROM meta WHERE key >= ? AND key < ? ORDER BY key LIMIT ?").all(prefix, prefix + "\uffff", limit) as {
+      key: string;
+      value: string;
+    }[];
   }
 
   private put(s: Submission): void {
@@ -66,7 +69,13 @@ export class SubmissionQueue {
     return this.store.transaction(() => {
       const id = Number(this.store.getMeta(NEXT) ?? "1");
       let seq = Number(this.store.getMeta(NEXT_SEQ) ?? "1");
-      const s: Submission = { id, receivedAt: now, records: records.map((r) => ({ enterprise: r.enterprise, category: r.category })), status: "queued", proofs: records.map(() => null) };
+      const s: Submission = {
+        id,
+        receivedAt: now,
+        records: records.map((r) => ({ enterprise: r.enterprise, category: r.category })),
+        status: "queued",
+        proofs: records.map(() => null),
+      };
       this.put(s);
       records.forEach((r, index) => {
         const q: Queued = { seq, submission: id, index, enterprise: r.enterprise, category: r.category, recordJson: recordToJson(r), receivedAt: now };
@@ -143,7 +152,12 @@ const key = (r: { enterprise: string; category: number }) => `${r.enterprise}:${
  * Attests queued records (one flush): returns how many records landed. A refusal by the chain fails the
  * records not yet landed; any other error (the chain unreachable) leaves them queued for the next flush.
  */
-export async function flushQueue(session: Session, manifest: Manifest, queue: SubmissionQueue, opts: FlushOptions): Promise<{ landed: number; refused: number }> {
+export async function flushQueue(
+  session: Session,
+  manifest: Manifest,
+  queue: SubmissionQueue,
+  opts: FlushOptions,
+): Promise<{ landed: number; refused: number }> {
   const picked: Queued[] = [];
   const seen = new Set<string>();
   for (const q of queue.queued(opts.max * 4)) {
@@ -156,7 +170,13 @@ export async function flushQueue(session: Session, manifest: Manifest, queue: Su
   const byKey = new Map(picked.map((q) => [key(q), q]));
   const items: EncodedRecord[] = picked.map((q) => {
     const r = validateRecord(JSON.parse(q.recordJson));
-    return { enterprise: r.enterprise, category: r.category, encoding: encodeRecord(r), recordJson: recordToJson(r), signer: "signer" in r ? r.signer : undefined };
+    return {
+      enterprise: r.enterprise,
+      category: r.category,
+      encoding: encodeRecord(r),
+      recordJson: recordToJson(r),
+      signer: "signer" in r ? r.signer : undefined,
+    };
   });
   let landed = 0;
   const onAttested = (records: AttestedRecord[]) => {

@@ -79,7 +79,14 @@ export class QueryWatcher {
     const time = (await this.session.conn.ethers.provider.getBlock(block))!.timestamp;
     const { step, reports } = planAnswer(
       node.store,
-      { queryId, enterprise: q.enterprise, institution: Number(q.institution), purpose: Number(q.purpose), categories: Number(q.categories), authorizationId: q.authorizationId },
+      {
+        queryId,
+        enterprise: q.enterprise,
+        institution: Number(q.institution),
+        purpose: Number(q.purpose),
+        categories: Number(q.categories),
+        authorizationId: q.authorizationId,
+      },
       node.nodeId,
       time,
     );

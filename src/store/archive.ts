@@ -12,7 +12,10 @@ export interface Archived {
 
 /** A UTC time stamp usable in a file name: 2026-11-30T18-52-35Z. */
 export function archiveStamp(d: Date = new Date()): string {
-  return d.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, "Z")
+    .replace(/:/g, "-");
 }
 
 function moveAside(path: string, stamp: string): string {

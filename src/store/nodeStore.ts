@@ -256,7 +256,9 @@ export class NodeStore {
       try {
         mkdirSync(dirname(path), { recursive: true });
       } catch (e) {
-        throw new StoreError(`node store ${path}: the folder ${dirname(path)} cannot be created or written (${(e as Error).message}): use a writable --data-dir`);
+        throw new StoreError(
+          `node store ${path}: the folder ${dirname(path)} cannot be created or written (${(e as Error).message}): use a writable --data-dir`,
+        );
       }
     }
     try {
@@ -395,7 +397,9 @@ export class NodeStore {
     const have = this.getMeta(SALT_SECRET_KEY);
     if (have === undefined) {
       if (this.readOnly)
-        throw new StoreError(`node store ${this.path} has no salt secret: its replayed records (if any) were salted before salts came from a per-node secret; replay again with --fresh`);
+        throw new StoreError(
+          `node store ${this.path} has no salt secret: its replayed records (if any) were salted before salts came from a per-node secret; replay again with --fresh`,
+        );
       const secret = initial ?? new Uint8Array(randomBytes(32));
       // another process may make one at the same moment: the first written wins and both read it back
       this.stmt("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING").run(SALT_SECRET_KEY, Buffer.from(secret).toString("hex"));
@@ -426,11 +430,15 @@ export class NodeStore {
       return;
     }
     const differs =
-      have.chainId !== b.chainId ? `chain id ${have.chainId}, not ${b.chainId}` :
-      have.genesis !== b.genesis ? `a chain whose genesis block is ${have.genesis.slice(0, 18)}…, not ${b.genesis.slice(0, 18)}… (the chain was restarted or is another one)` :
-      have.registry.toLowerCase() !== b.registry.toLowerCase() || have.deployBlock !== b.deployBlock
-        ? `the deployment with registry ${have.registry} (block ${have.deployBlock}), not ${b.registry} (block ${b.deployBlock})`
-        : have.node !== b.node ? `node ${have.node}, not ${b.node}` : undefined;
+      have.chainId !== b.chainId
+        ? `chain id ${have.chainId}, not ${b.chainId}`
+        : have.genesis !== b.genesis
+          ? `a chain whose genesis block is ${have.genesis.slice(0, 18)}…, not ${b.genesis.slice(0, 18)}… (the chain was restarted or is another one)`
+          : have.registry.toLowerCase() !== b.registry.toLowerCase() || have.deployBlock !== b.deployBlock
+            ? `the deployment with registry ${have.registry} (block ${have.deployBlock}), not ${b.registry} (block ${b.deployBlock})`
+            : have.node !== b.node
+              ? `node ${have.node}, not ${b.node}`
+              : undefined;
     if (differs)
       throw new StoreError(
         `node store ${this.path} belongs to ${differs}: use another --data-dir, or pass --fresh (deploy, replay) to archive the old stores and start anew`,
@@ -453,7 +461,9 @@ export class NodeStore {
         const existing = this.get(r.enterprise, r.category, r.version);
         if (existing) {
           if (existing.mode === "pending" && Buffer.from(existing.digest).equals(Buffer.from(r.digest))) continue;
-          throw new StoreError(`node store ${this.path}: record ${r.enterprise} category ${r.category} version ${r.version} is already stored (${existing.mode})`);
+          throw new StoreError(
+            `node store ${this.path}: record ${r.enterprise} category ${r.category} version ${r.version} is already stored (${existing.mode})`,
+          );
         }
         insert.run(r.enterprise, r.category, r.version, r.salt, r.encoding, r.digest, r.leafHash, r.recordJson, r.batchId);
       }
@@ -462,9 +472,7 @@ export class NodeStore {
 
   /** Marks records anchored live, each by its transaction. */
   markLiveEach(rows: readonly { enterprise: string; category: number; version: number; txHash: string; block: number }[]): void {
-    const upd = this.stmt(
-      "UPDATE records SET mode = 'live', tx_hash = ?, block = ?, batch_id = NULL WHERE enterprise = ? AND category = ? AND version = ?",
-    );
+    const upd = this.stmt("UPDATE records SET mode = 'live', tx_hash = ?, block = ?, batch_id = NULL WHERE enterprise = ? AND category = ? AND version = ?");
     this.transaction(() => {
       for (const k of rows) upd.run(k.txHash, k.block, k.enterprise, k.category, k.version);
     });
@@ -479,9 +487,7 @@ export class NodeStore {
   }
 
   get(enterprise: string, category: number, version: number): StoredRecord | undefined {
-    const r = this.stmt("SELECT * FROM records WHERE enterprise = ? AND category = ? AND version = ?").get(enterprise, category, version) as
-      | Row
-      | undefined;
+    const r = this.stmt("SELECT * FROM records WHERE enterprise = ? AND category = ? AND version = ?").get(enterprise, category, version) as Row | undefined;
     return r ? toRecord(r) : undefined;
   }
 
@@ -498,9 +504,7 @@ export class NodeStore {
 
   /** Records not yet confirmed on chain. */
   pending(): StoredRecord[] {
-    return (this.stmt("SELECT * FROM records WHERE mode = 'pending' ORDER BY batch_id, enterprise, category, version").all() as Row[]).map(
-      toRecord,
-    );
+    return (this.stmt("SELECT * FROM records WHERE mode = 'pending' ORDER BY batch_id, enterprise, category, version").all() as Row[]).map(toRecord);
   }
 
   /** The records of an anchored batch. */
@@ -544,7 +548,8 @@ export class NodeStore {
           block,
           -b.local,
         );
-        if (Number(r.changes) !== b.count) throw new StoreError(`node store ${this.path}: batch ${batchId}: ${r.changes} pending records moved, ${b.count} expected`);
+        if (Number(r.changes) !== b.count)
+          throw new StoreError(`node store ${this.path}: batch ${batchId}: ${r.changes} pending records moved, ${b.count} expected`);
       }
     });
   }
@@ -604,7 +609,8 @@ export class NodeStore {
     this.transaction(() => {
       let next = this.logSize();
       for (const e of entries) {
-        if (e.sequence !== next) throw new StoreError(`node store ${this.path}: query log entry ${e.sequence} appended at position ${next}: the log is append-only`);
+        if (e.sequence !== next)
+          throw new StoreError(`node store ${this.path}: query log entry ${e.sequence} appended at position ${next}: the log is append-only`);
         insert.run(e.sequence, e.entry, e.leafHash, e.enterprise, e.institution, e.time, e.liveQueryId, replayBlock);
         next++;
       }
@@ -615,7 +621,8 @@ export class NodeStore {
   appendLogBlock(replayBlock: number, firstSequence: number, attempts: Uint32Array, leaves: Uint8Array): void {
     this.transaction(() => {
       const next = this.logSize();
-      if (firstSequence !== next) throw new StoreError(`node store ${this.path}: replayed log block ${replayBlock} starts at ${firstSequence}, the log has ${next} entries`);
+      if (firstSequence !== next)
+        throw new StoreError(`node store ${this.path}: replayed log block ${replayBlock} starts at ${firstSequence}, the log has ${next} entries`);
       this.stmt("INSERT INTO log_blocks (replay_block, first_sequence, count, attempts, leaves) VALUES (?, ?, ?, ?, ?)").run(
         replayBlock,
         firstSequence,
@@ -679,7 +686,12 @@ export class NodeStore {
     ) as Row | undefined;
     if (!r) return undefined;
     const a = bytes(r.attempts);
-    return { replayBlock: Number(r.replay_block), firstSequence: Number(r.first_sequence), count: Number(r.count), attempts: new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4) };
+    return {
+      replayBlock: Number(r.replay_block),
+      firstSequence: Number(r.first_sequence),
+      count: Number(r.count),
+      attempts: new Uint32Array(a.buffer, a.byteOffset, a.byteLength / 4),
+    };
   }
 
   /** Sequence numbers of the replayed entries (blocks kept as leaf hashes). */

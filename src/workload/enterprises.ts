@@ -92,7 +92,9 @@ export class Population {
 
   /** Categories the enterprise has records of. */
   categories(c: number, i: number): Category[] {
-    return this.hasFinancing(c, i) ? [Category.BasicInfo, Category.OperatingStatus, Category.FinancingMortgage] : [Category.BasicInfo, Category.OperatingStatus];
+    return this.hasFinancing(c, i)
+      ? [Category.BasicInfo, Category.OperatingStatus, Category.FinancingMortgage]
+      : [Category.BasicInfo, Category.OperatingStatus];
   }
 }
 
@@ -100,7 +102,16 @@ const SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang",
 const GIVEN = ["Wei", "Fang", "Min", "Jing", "Lei", "Qiang", "Yan", "Jun", "Tao", "Ming", "Hui", "Ping", "Gang", "Hong", "Bin", "Xin"];
 const STREETS = ["Renmin Rd", "Zhongshan Rd", "Jiefang Rd", "Jianshe Rd", "Hubin Rd", "Changjiang Rd", "Huaihai Rd", "Xinhua Rd"];
 const INDUSTRIES = ["C3311", "C3491", "C3971", "F5171", "I6510", "L7212", "E4710", "M7320", "G5430", "C2929", "K7010", "A0141"];
-const CREDITORS = ["Bank of Jiangsu", "Bank of Ningbo", "Shanghai Pudong Development Bank", "Huishang Bank", "Hangzhou Bank", "rural commercial bank", "guarantee company", "financial leasing company"];
+const CREDITORS = [
+  "Bank of Jiangsu",
+  "Bank of Ningbo",
+  "Shanghai Pudong Development Bank",
+  "Huishang Bank",
+  "Hangzhou Bank",
+  "rural commercial bank",
+  "guarantee company",
+  "financial leasing company",
+];
 const COLLATERAL = ["real-estate", "equipment", "receivables", "equity", "intellectual-property", "other"] as const;
 
 function isoDate(year: number, dayOfYear: number): string {

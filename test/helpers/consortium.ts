@@ -14,10 +14,7 @@ export async function deployedConsortium(institutions = 4) {
   const deploymentsDir = mkdtempSync(join(tmpdir(), "yrd-deploy-"));
   const { manifest } = await deployConsortium(conn, { institutions, deploymentsDir });
   const signers = await conn.ethers.getSigners();
-  const registry = (await conn.ethers.getContractAt(
-    "ConsortiumRegistry",
-    manifest.contracts.ConsortiumRegistry.address,
-  )) as unknown as ConsortiumRegistry;
+  const registry = (await conn.ethers.getContractAt("ConsortiumRegistry", manifest.contracts.ConsortiumRegistry.address)) as unknown as ConsortiumRegistry;
   const operators = signers.slice(2, 2 + manifest.nodes.length);
   /** Accounts with no role, for outsiders and new members. */
   const spare = signers.slice(2 + manifest.nodes.length);

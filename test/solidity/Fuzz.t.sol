@@ -27,7 +27,7 @@ contract ConsortiumFuzz is ConsortiumFixture {
     /// @notice With n voting nodes a proposal needs ceil(2n/3) votes: one vote fewer does not pass it, that vote
     /// does.
     function testFuzz_proposalPassesAtTwoThirdsExactly(uint8 nSeed) public {
-        uint256 n = 1 + uint256(nSeed) % 40;
+        uint256 n = 1 + (uint256(nSeed) % 40);
         ConsortiumRegistry r = new ConsortiumRegistry();
         r.registerCity(320100);
         for (uint256 i = 1; i <= n; ++i) r.genesisAddNode(320100, vm.addr(0x50000 + i), bytes32(i));
@@ -46,7 +46,9 @@ contract ConsortiumFuzz is ConsortiumFixture {
         assertTrue(r.proposal(id).executed == (required == 1), "passed below two thirds");
         if (required > 1) {
             vm.prank(vm.addr(0x50000 + n));
-            vm.expectRevert(abi.encodeWithSelector(IConsortiumRegistry.NotEnoughVotes.selector, id, required - 1, required));
+            vm.expectRevert(
+                abi.encodeWithSelector(IConsortiumRegistry.NotEnoughVotes.selector, id, required - 1, required)
+            );
             r.execute(id);
             vm.prank(vm.addr(0x50000 + required));
             r.vote(id);
@@ -91,18 +93,22 @@ contract ConsortiumFuzz is ConsortiumFixture {
 
     /// @notice A frozen or suspended node cannot act, whatever it tries; unfrozen, it can again.
     function testFuzz_frozenNodeCannotAct(uint8 nodeSeed, uint32 version) public {
-        uint16 nodeId = uint16(1 + nodeSeed % NODES);
+        uint16 nodeId = uint16(1 + (nodeSeed % NODES));
         address op = nodeOperator(nodeId);
         bytes18 e = enterprises[(nodeId - 1) / 2]; // an enterprise of the node's city
         vm.prank(regulator);
         registry.setNodeFrozen(nodeId, true);
         vm.prank(op);
         vm.expectRevert(abi.encodeWithSelector(IConsortiumRegistry.NodeIsFrozen.selector, nodeId));
-        ledger.attest(ICreditLedger.AttestationRequest(e, ICreditLedger.Category.OperatingStatus, version, bytes32(uint256(1))));
+        ledger.attest(
+            ICreditLedger.AttestationRequest(e, ICreditLedger.Category.OperatingStatus, version, bytes32(uint256(1)))
+        );
         vm.prank(regulator);
         registry.setNodeFrozen(nodeId, false);
         vm.prank(op);
-        ledger.attest(ICreditLedger.AttestationRequest(e, ICreditLedger.Category.OperatingStatus, 1, bytes32(uint256(1))));
+        ledger.attest(
+            ICreditLedger.AttestationRequest(e, ICreditLedger.Category.OperatingStatus, 1, bytes32(uint256(1)))
+        );
         assertEq(ledger.currentVersion(e, ICreditLedger.Category.OperatingStatus), 1, "attested after unfreezing");
     }
 
@@ -142,20 +148,23 @@ contract ConsortiumFuzz is ConsortiumFixture {
 
     /// @notice A query is admitted exactly when its authorization is unrevoked and the request's time lies in
     /// [notBefore, notAfter]; otherwise the error names why.
-    function testFuzz_authorizationAdmitsOnlyInWindowUnrevoked(uint64 startSeed, uint64 lengthSeed, uint64 atSeed, bool revoke)
-        public
-    {
+    function testFuzz_authorizationAdmitsOnlyInWindowUnrevoked(
+        uint64 startSeed,
+        uint64 lengthSeed,
+        uint64 atSeed,
+        bool revoke
+    ) public {
         uint256 e = 2; // Hefei enterprise, queried by institution 1 (Shanghai): cross-city
         IConsentRegistry.Authorization memory a = IConsentRegistry.Authorization({
             enterprise: enterprises[e],
             institution: 1,
             purpose: IConsentRegistry.Purpose.CreditApproval,
             categories: 0x0E,
-            notBefore: T0 + startSeed % 10 days,
+            notBefore: T0 + (startSeed % 10 days),
             notAfter: 0,
             nonce: 1
         });
-        a.notAfter = a.notBefore + 1 + lengthSeed % 10 days;
+        a.notAfter = a.notBefore + 1 + (lengthSeed % 10 days);
         bytes memory sig = signAuthorization(a, enterpriseKey(e));
         vm.prank(institutionSigner(1));
         bytes32 id = consents.registerAuthorization(a, sig);
@@ -163,14 +172,20 @@ contract ConsortiumFuzz is ConsortiumFixture {
             vm.prank(vm.addr(enterpriseKey(e)));
             consents.revokeAuthorization(id);
         }
-        uint64 at = T0 + atSeed % 25 days;
+        uint64 at = T0 + (atSeed % 25 days);
         vm.warp(at);
-        IQueryDesk.QueryRequest memory r =
-            IQueryDesk.QueryRequest(a.enterprise, 0x02, IConsentRegistry.Purpose.CreditApproval, id);
+        IQueryDesk.QueryRequest memory r = IQueryDesk.QueryRequest(
+            a.enterprise,
+            0x02,
+            IConsentRegistry.Purpose.CreditApproval,
+            id
+        );
         if (revoke) {
             vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.AuthorizationIsRevoked.selector, id));
         } else if (at < a.notBefore) {
-            vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.AuthorizationNotYetValid.selector, id, a.notBefore));
+            vm.expectRevert(
+                abi.encodeWithSelector(IConsentRegistry.AuthorizationNotYetValid.selector, id, a.notBefore)
+            );
         } else if (at > a.notAfter) {
             vm.expectRevert(abi.encodeWithSelector(IConsentRegistry.AuthorizationExpired.selector, id, a.notAfter));
         }
@@ -196,7 +211,9 @@ contract ConsortiumFuzz is ConsortiumFixture {
         }
         vm.prank(nodeOperator(7));
         ledger.resolveObjection(
-            id, unconfirmed ? ICreditLedger.ObjectionStatus.Unconfirmed : ICreditLedger.ObjectionStatus.Rejected, bytes32(0)
+            id,
+            unconfirmed ? ICreditLedger.ObjectionStatus.Unconfirmed : ICreditLedger.ObjectionStatus.Rejected,
+            bytes32(0)
         );
     }
 
@@ -206,8 +223,8 @@ contract ConsortiumFuzz is ConsortiumFixture {
     /// consistency proof; the same extension in which one committed entry was rewritten is refused (whatever proof
     /// the forger makes from its own log), and so are a smaller size and the same size with another head.
     function testFuzz_queryLogOnlyGrows(uint8 mSeed, uint8 nSeed, uint8 flipSeed) public {
-        uint256 m = 1 + mSeed % 40;
-        uint256 n = m + 1 + nSeed % 24;
+        uint256 m = 1 + (mSeed % 40);
+        uint256 n = m + 1 + (nSeed % 24);
         bytes32[] memory leaves = new bytes32[](n);
         for (uint256 i = 0; i < n; ++i) leaves[i] = keccak256(abi.encode(mSeed, nSeed, i));
         address node = nodeOperator(1);
@@ -253,7 +270,7 @@ contract ConsortiumFuzz is ConsortiumFixture {
         vm.prank(homeNodeOperator(2, 0));
         ledger.bindEnterpriseSigner(code, address(1));
         bytes memory alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
-        uint256 pos = 8 + posSeed % 9; // the organization code: the division code must stay that of Hefei
+        uint256 pos = 8 + (posSeed % 9); // the organization code: the division code must stay that of Hefei
         bytes1 replacement = alphabet[charSeed % 31];
         vm.assume(replacement != code[pos]);
         bytes memory changed = abi.encodePacked(code);

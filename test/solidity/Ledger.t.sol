@@ -92,8 +92,7 @@ contract LedgerInvariants is InvariantTest {
     }
 
     function _assertAnswers(address node, uint256 id, ICreditLedger.ObjectionStatus outcome) internal {
-        try this.probeResolve(node, id, outcome) {}
-        catch (bytes memory reason) {
+        try this.probeResolve(node, id, outcome) {} catch (bytes memory reason) {
             assertEq(bytes32(bytes4(reason)), bytes32(ProbeSucceeded.selector), "an answer in time was refused");
         }
     }

@@ -112,7 +112,12 @@ contract ConsortiumRules is ConsortiumFixture {
         vm.warp(1_700_000_000);
         vm.prank(nodeOperator(3));
         uint256 id = ledger.anchorBatch(
-            ICreditLedger.BatchRequest(ICreditLedger.Category.OperatingStatus, bytes32(uint256(0xb0)), 12, bytes32(uint256(0xd0)))
+            ICreditLedger.BatchRequest(
+                ICreditLedger.Category.OperatingStatus,
+                bytes32(uint256(0xb0)),
+                12,
+                bytes32(uint256(0xd0))
+            )
         );
         ICreditLedger.Batch memory b = ledger.batch(id);
         assertEq(b.root, bytes32(uint256(0xb0)), "root");

@@ -40,10 +40,10 @@ contract GovernanceHandler is ConsortiumFixture {
     function propose(uint256 actorSeed, uint8 kindSeed, uint256 targetSeed, uint256 citySeed) external {
         address actor = _actor(actorSeed);
         IConsortiumRegistry.ProposalKind kind = IConsortiumRegistry.ProposalKind(kindSeed % 4);
-        uint16 target = uint16(1 + targetSeed % registry.nodeCount());
+        uint16 target = uint16(1 + (targetSeed % registry.nodeCount()));
         // a known city, or Suzhou (admitted with its first node)
         uint32 city = citySeed % 5 == 4 ? 320500 : cityCodes[citySeed % 4];
-        address operator = vm.addr(CANDIDATE_KEY + targetSeed % CANDIDATES);
+        address operator = vm.addr(CANDIDATE_KEY + (targetSeed % CANDIDATES));
         bool active = isActiveNodeAccount(actor);
         uint256 voting = registry.votingNodeCount();
         vm.prank(actor);
@@ -60,7 +60,7 @@ contract GovernanceHandler is ConsortiumFixture {
         bool active = isActiveNodeAccount(actor);
         uint256 voting = registry.votingNodeCount();
         vm.prank(actor);
-        try registry.vote(1 + proposalSeed % count) {
+        try registry.vote(1 + (proposalSeed % count)) {
             _succeeded("vote", active);
         } catch {}
         _afterCall(voting);
@@ -71,7 +71,7 @@ contract GovernanceHandler is ConsortiumFixture {
     function voteUntilPassed(uint256 proposalSeed) external {
         uint256 count = registry.proposalCount();
         if (count == 0) return;
-        uint256 id = 1 + proposalSeed % count;
+        uint256 id = 1 + (proposalSeed % count);
         for (uint16 n = 1; n <= registry.nodeCount(); ++n) {
             if (registry.proposal(id).executed) break;
             address op = registry.node(n).operator;
@@ -92,7 +92,7 @@ contract GovernanceHandler is ConsortiumFixture {
         bool active = isActiveNodeAccount(actor);
         uint256 voting = registry.votingNodeCount();
         vm.prank(actor);
-        try registry.execute(1 + proposalSeed % count) {
+        try registry.execute(1 + (proposalSeed % count)) {
             _succeeded("execute", active);
         } catch {}
         _afterCall(voting);
@@ -100,7 +100,7 @@ contract GovernanceHandler is ConsortiumFixture {
 
     function setNodeFrozen(uint256 actorSeed, uint256 nodeSeed, bool frozen, bool byRegulator) external {
         address actor = byRegulator ? regulator : _actor(actorSeed);
-        uint16 nodeId = uint16(1 + nodeSeed % registry.nodeCount());
+        uint16 nodeId = uint16(1 + (nodeSeed % registry.nodeCount()));
         uint256 voting = registry.votingNodeCount();
         vm.prank(actor);
         try registry.setNodeFrozen(nodeId, frozen) {
@@ -112,19 +112,22 @@ contract GovernanceHandler is ConsortiumFixture {
     function registerInstitution(uint256 actorSeed, uint256 signerSeed) external {
         address actor = _actor(actorSeed);
         // a candidate operator (maybe reserved for admission or already a node) or a fresh account
-        address signer = signerSeed % 2 == 0
-            ? vm.addr(CANDIDATE_KEY + signerSeed % CANDIDATES)
-            : vm.addr(0x10000 + signerSeed % 1000);
+        address signer =
+            signerSeed % 2 == 0
+                ? vm.addr(CANDIDATE_KEY + (signerSeed % CANDIDATES))
+                : vm.addr(0x10000 + (signerSeed % 1000));
         bool active = isActiveNodeAccount(actor);
         uint256 voting = registry.votingNodeCount();
         vm.prank(actor);
-        try registry.registerInstitution(
-            IConsortiumRegistry.InstitutionRequest({
-                signer: signer,
-                kind: IConsortiumRegistry.InstitutionKind.Other,
-                nameDigest: bytes32(signerSeed)
-            })
-        ) {
+        try
+            registry.registerInstitution(
+                IConsortiumRegistry.InstitutionRequest({
+                    signer: signer,
+                    kind: IConsortiumRegistry.InstitutionKind.Other,
+                    nameDigest: bytes32(signerSeed)
+                })
+            )
+        {
             _succeeded("registerInstitution", active);
             actors.push(signer);
         } catch {}
@@ -133,7 +136,7 @@ contract GovernanceHandler is ConsortiumFixture {
 
     function setInstitutionStatus(uint256 actorSeed, uint256 institutionSeed, bool suspend) external {
         address actor = _actor(actorSeed);
-        uint32 id = uint32(1 + institutionSeed % registry.institutionCount());
+        uint32 id = uint32(1 + (institutionSeed % registry.institutionCount()));
         IConsortiumRegistry.InstitutionStatus status =
             suspend ? IConsortiumRegistry.InstitutionStatus.Suspended : IConsortiumRegistry.InstitutionStatus.Active;
         bool active = isActiveNodeAccount(actor);
@@ -147,7 +150,7 @@ contract GovernanceHandler is ConsortiumFixture {
 
     function setInstitutionFrozen(uint256 actorSeed, uint256 institutionSeed, bool frozen, bool byRegulator) external {
         address actor = byRegulator ? regulator : _actor(actorSeed);
-        uint32 id = uint32(1 + institutionSeed % registry.institutionCount());
+        uint32 id = uint32(1 + (institutionSeed % registry.institutionCount()));
         uint256 voting = registry.votingNodeCount();
         vm.prank(actor);
         try registry.setInstitutionFrozen(id, frozen) {
@@ -158,7 +161,7 @@ contract GovernanceHandler is ConsortiumFixture {
 
     /// @dev Time passes (up to 3 days): proposals expire after 7.
     function warp(uint256 secondsSeed) external {
-        vm.warp(block.timestamp + secondsSeed % 3 days);
+        vm.warp(block.timestamp + (secondsSeed % 3 days));
     }
 
     // ------------------------------------------------------------------ internals

@@ -82,16 +82,20 @@ contract LedgerHandler is ConsortiumFixture {
         uint32 version = uint32(versionSeed % (ledger.currentVersion(e, c) + 2));
         (bool active, bool home) = _may(actor, e);
         vm.prank(actor);
-        try ledger.revoke(ICreditLedger.RevocationRequest(e, c, version, uint16(1 + versionSeed % 3))) {
+        try ledger.revoke(ICreditLedger.RevocationRequest(e, c, version, uint16(1 + (versionSeed % 3)))) {
             _succeeded("revoke", active, home);
         } catch {}
         _afterCall();
     }
 
     /// @dev By the enterprise's signer (usually) or by anyone else.
-    function fileObjection(uint256 actorSeed, uint256 enterpriseSeed, uint256 categorySeed, uint256 versionSeed, bool bySigner)
-        external
-    {
+    function fileObjection(
+        uint256 actorSeed,
+        uint256 enterpriseSeed,
+        uint256 categorySeed,
+        uint256 versionSeed,
+        bool bySigner
+    ) external {
         (address actor, bytes18 e, ICreditLedger.Category c) = _pick(actorSeed, enterpriseSeed, categorySeed);
         if (bySigner) actor = ledger.enterpriseSigner(e);
         uint32 version = uint32(versionSeed % (ledger.currentVersion(e, c) + 2));
@@ -106,22 +110,26 @@ contract LedgerHandler is ConsortiumFixture {
     function resolveObjection(uint256 actorSeed, uint256 objectionSeed, uint8 outcomeSeed) external {
         uint256 count = ledger.objectionCount();
         if (count == 0) return;
-        uint256 id = 1 + objectionSeed % count;
+        uint256 id = 1 + (objectionSeed % count);
         ICreditLedger.Objection memory o = ledger.objection(id);
         address actor = actorSeed % 4 == 0 ? actors[(actorSeed >> 2) % actors.length] : activeHomeNode(o.enterprise);
         if (actor == address(0)) actor = actors[(actorSeed >> 2) % actors.length];
         // mostly a real outcome (Corrected, Rejected, Unconfirmed); sometimes None or Open, which are refused
-        ICreditLedger.ObjectionStatus outcome =
-            ICreditLedger.ObjectionStatus(outcomeSeed % 8 == 0 ? outcomeSeed % 2 : 2 + outcomeSeed % 3);
+        ICreditLedger.ObjectionStatus outcome = ICreditLedger.ObjectionStatus(
+            outcomeSeed % 8 == 0 ? outcomeSeed % 2 : 2 + (outcomeSeed % 3)
+        );
         (bool active, bool home) = _may(actor, o.enterprise);
-        bool answerable = active && home && o.status == ICreditLedger.ObjectionStatus.Open && block.timestamp <= o.deadline;
+        bool answerable =
+            active && home && o.status == ICreditLedger.ObjectionStatus.Open && block.timestamp <= o.deadline;
         vm.prank(actor);
         try ledger.resolveObjection(id, outcome, bytes32(uint256(outcomeSeed))) {
             _succeeded("resolveObjection", active, home);
         } catch {
-            if (answerable
-                && (outcome == ICreditLedger.ObjectionStatus.Rejected || outcome == ICreditLedger.ObjectionStatus.Unconfirmed))
-            {
+            if (
+                answerable &&
+                (outcome == ICreditLedger.ObjectionStatus.Rejected ||
+                    outcome == ICreditLedger.ObjectionStatus.Unconfirmed)
+            ) {
                 ++refusedInTime;
             }
         }
@@ -130,7 +138,7 @@ contract LedgerHandler is ConsortiumFixture {
 
     /// @dev The regulator freezes or unfreezes a node (so that nodes of every city become unable to act).
     function setNodeFrozen(uint256 nodeSeed, bool frozen) external {
-        uint16 nodeId = uint16(1 + nodeSeed % NODES);
+        uint16 nodeId = uint16(1 + (nodeSeed % NODES));
         vm.prank(regulator);
         try registry.setNodeFrozen(nodeId, frozen) {} catch {}
         _afterCall();
@@ -138,7 +146,7 @@ contract LedgerHandler is ConsortiumFixture {
 
     /// @dev Time passes (up to 8 days; the objection window is 20).
     function warp(uint256 secondsSeed) external {
-        vm.warp(block.timestamp + secondsSeed % 8 days);
+        vm.warp(block.timestamp + (secondsSeed % 8 days));
         _afterCall();
     }
 
@@ -170,13 +178,14 @@ contract LedgerHandler is ConsortiumFixture {
 
     /// @dev An actor (three times in four a node of the enterprise's home city, frozen or not; else anyone), an
     /// enterprise and a category.
-    function _pick(uint256 actorSeed, uint256 enterpriseSeed, uint256 categorySeed)
-        internal
-        view
-        returns (address, bytes18, ICreditLedger.Category)
-    {
+    function _pick(
+        uint256 actorSeed,
+        uint256 enterpriseSeed,
+        uint256 categorySeed
+    ) internal view returns (address, bytes18, ICreditLedger.Category) {
         uint256 ei = enterpriseSeed % enterprises.length;
-        address actor = actorSeed % 4 == 0 ? actors[(actorSeed >> 2) % actors.length] : _homeNode(ei % 4, actorSeed >> 2);
+        address actor =
+            actorSeed % 4 == 0 ? actors[(actorSeed >> 2) % actors.length] : _homeNode(ei % 4, actorSeed >> 2);
         return (actor, enterprises[ei], category(categorySeed));
     }
 
@@ -218,8 +227,11 @@ contract LedgerHandler is ConsortiumFixture {
         uint256 count = ledger.objectionCount();
         for (uint256 id = 1; id <= count; ++id) {
             ICreditLedger.Objection memory o = ledger.objection(id);
-            if (o.status == ICreditLedger.ObjectionStatus.Open && block.timestamp <= o.deadline
-                && activeHomeNode(o.enterprise) == address(0)) ++citiesWithoutActiveNode;
+            if (
+                o.status == ICreditLedger.ObjectionStatus.Open &&
+                block.timestamp <= o.deadline &&
+                activeHomeNode(o.enterprise) == address(0)
+            ) ++citiesWithoutActiveNode;
         }
     }
 

@@ -64,18 +64,18 @@ contract QueryHandler is ConsortiumFixture {
         uint64 startSeed,
         uint64 lengthSeed
     ) external {
-        uint32 institution = uint32(1 + institutionSeed % INSTITUTIONS);
+        uint32 institution = uint32(1 + (institutionSeed % INSTITUTIONS));
         uint256 e = enterpriseSeed % ENTERPRISES;
         IConsentRegistry.Authorization memory a = IConsentRegistry.Authorization({
             enterprise: enterprises[e],
             institution: institution,
-            purpose: IConsentRegistry.Purpose(1 + purposeSeed % 4),
+            purpose: IConsentRegistry.Purpose(1 + (purposeSeed % 4)),
             categories: uint8(2 + 2 * (categoriesSeed % 7)), // a non-empty subset of {2, 4, 8}
-            notBefore: uint64(block.timestamp) + startSeed % 3 days - 1 days,
+            notBefore: uint64(block.timestamp) + (startSeed % 3 days) - 1 days,
             notAfter: 0,
             nonce: ++_step
         });
-        a.notAfter = a.notBefore + 1 + lengthSeed % 4 days;
+        a.notAfter = a.notBefore + 1 + (lengthSeed % 4 days);
         bytes memory signature = signAuthorization(a, enterpriseKey(e));
         address actor = actorSeed % 4 == 0 ? _actor(actorSeed) : institutionSigner(institution);
         bool active = isActiveInstitutionAccount(actor);
@@ -112,7 +112,7 @@ contract QueryHandler is ConsortiumFixture {
             authorizationId: id
         });
         if (mismatchSeed % 8 == 1) r.categories = 0x0E;
-        if (mismatchSeed % 8 == 2) r.purpose = IConsentRegistry.Purpose(1 + uint8(c.purpose) % 4);
+        if (mismatchSeed % 8 == 2) r.purpose = IConsentRegistry.Purpose(1 + (uint8(c.purpose) % 4));
         if (mismatchSeed % 8 == 3) r.enterprise = enterprises[mismatchSeed % ENTERPRISES];
         address actor = actorSeed % 4 == 0 ? _actor(actorSeed) : institutionSigner(c.institution);
         bool active = isActiveInstitutionAccount(actor);
@@ -130,18 +130,19 @@ contract QueryHandler is ConsortiumFixture {
     function answerQuery(uint256 actorSeed, uint256 querySeed, bool fulfil) external {
         uint256 count = desk.queryCount();
         if (count == 0) return;
-        uint256 queryId = 1 + querySeed % count;
-        address actor = actorSeed % 4 == 0 ? _actor(actorSeed) : _nodeOfCity(desk.query(queryId).servingCity, actorSeed);
+        uint256 queryId = 1 + (querySeed % count);
+        address actor =
+            actorSeed % 4 == 0 ? _actor(actorSeed) : _nodeOfCity(desk.query(queryId).servingCity, actorSeed);
         bool active = isActiveNodeAccount(actor);
         vm.prank(actor);
         if (fulfil) {
-            bytes32[] memory reports = new bytes32[](1 + querySeed % 3);
+            bytes32[] memory reports = new bytes32[](1 + (querySeed % 3));
             for (uint256 i = 0; i < reports.length; ++i) reports[i] = keccak256(abi.encode(queryId, i));
             try desk.fulfilQuery(queryId, reports) {
                 _succeeded("fulfilQuery", active);
             } catch {}
         } else {
-            try desk.denyQuery(queryId, uint16(1 + querySeed % 5)) {
+            try desk.denyQuery(queryId, uint16(1 + (querySeed % 5))) {
                 _succeeded("denyQuery", active);
             } catch {}
         }
@@ -152,7 +153,7 @@ contract QueryHandler is ConsortiumFixture {
         uint256 count = desk.queryCount();
         if (count == 0) return;
         vm.prank(_actor(actorSeed));
-        try desk.expireQuery(1 + querySeed % count) {
+        try desk.expireQuery(1 + (querySeed % count)) {
             ++successes["expireQuery"];
         } catch {}
     }
@@ -162,7 +163,7 @@ contract QueryHandler is ConsortiumFixture {
     /// @dev Node `nodeSeed` appends 0-4 entries to its log and commits the whole log with a consistency proof from
     /// its previous commitment. Refused when the node cannot act (or nothing was appended).
     function commitLog(uint256 nodeSeed, uint256 appendSeed) external {
-        uint16 nodeId = uint16(1 + nodeSeed % NODES);
+        uint16 nodeId = uint16(1 + (nodeSeed % NODES));
         bytes32[] storage log = _log[nodeId];
         for (uint256 i = 0; i < appendSeed % 5 && log.length < MAX_LOG; ++i) {
             log.push(keccak256(abi.encode(nodeId, log.length, appendSeed)));
@@ -173,13 +174,17 @@ contract QueryHandler is ConsortiumFixture {
         uint256 previous = made.length == 0 ? 0 : made[made.length - 1].size;
         bytes32 root = LogModel.root(leaves, 0, leaves.length);
         bytes32[] memory proof =
-            previous == 0 || previous == leaves.length ? new bytes32[](0) : LogModel.consistencyProof(leaves, previous, leaves.length);
+            previous == 0 || previous == leaves.length
+                ? new bytes32[](0)
+                : LogModel.consistencyProof(leaves, previous, leaves.length);
         address actor = nodeOperator(nodeId);
         bool active = isActiveNodeAccount(actor);
         vm.prank(actor);
         try queryLog.commitLog(uint64(leaves.length), root, proof) {
             _succeeded("commitLog", active);
-            made.push(IQueryLog.Commitment({size: uint64(leaves.length), root: root, committedAt: uint64(block.timestamp)}));
+            made.push(
+                IQueryLog.Commitment({size: uint64(leaves.length), root: root, committedAt: uint64(block.timestamp)})
+            );
         } catch {}
     }
 
@@ -187,7 +192,7 @@ contract QueryHandler is ConsortiumFixture {
     /// dropped (with a proof made from the forged log), the log cut short, the same size with another head, or the
     /// honest head with a damaged proof. Every one must be refused.
     function commitForged(uint256 nodeSeed, uint8 modeSeed, uint256 indexSeed) external {
-        uint16 nodeId = uint16(1 + nodeSeed % NODES);
+        uint16 nodeId = uint16(1 + (nodeSeed % NODES));
         IQueryLog.Commitment[] storage made = _commitments[nodeId];
         if (made.length == 0 || !isActiveNodeAccount(nodeOperator(nodeId))) return;
         uint256 committed = made[made.length - 1].size;
@@ -198,7 +203,7 @@ contract QueryHandler is ConsortiumFixture {
         bytes32[] memory proof;
         if (mode <= 1) {
             // rewrite (0) or drop (1) a committed entry, then extend: the forger proves against its own log
-            bytes32[] memory forged = new bytes32[](committed + 1 + indexSeed % 3);
+            bytes32[] memory forged = new bytes32[](committed + 1 + (indexSeed % 3));
             uint256 at = indexSeed % committed;
             for (uint256 i = 0; i < forged.length; ++i) {
                 uint256 from = mode == 1 && i >= at ? i + 1 : i;
@@ -211,7 +216,7 @@ contract QueryHandler is ConsortiumFixture {
         } else if (mode == 2) {
             // cut short
             if (committed < 2) return;
-            size = 1 + indexSeed % (committed - 1);
+            size = 1 + (indexSeed % (committed - 1));
             root = LogModel.root(honest, 0, size);
         } else if (mode == 3) {
             // the same size again, another head
@@ -236,17 +241,17 @@ contract QueryHandler is ConsortiumFixture {
 
     function setNodeFrozen(uint256 nodeSeed, bool frozen) external {
         vm.prank(regulator);
-        try registry.setNodeFrozen(uint16(1 + nodeSeed % NODES), frozen) {} catch {}
+        try registry.setNodeFrozen(uint16(1 + (nodeSeed % NODES)), frozen) {} catch {}
     }
 
     function setInstitutionFrozen(uint256 institutionSeed, bool frozen) external {
         vm.prank(regulator);
-        try registry.setInstitutionFrozen(uint32(1 + institutionSeed % INSTITUTIONS), frozen) {} catch {}
+        try registry.setInstitutionFrozen(uint32(1 + (institutionSeed % INSTITUTIONS)), frozen) {} catch {}
     }
 
     /// @dev The sponsor suspends or reinstates one of its institutions.
     function setInstitutionStatus(uint256 institutionSeed, bool suspend) external {
-        uint32 id = uint32(1 + institutionSeed % INSTITUTIONS);
+        uint32 id = uint32(1 + (institutionSeed % INSTITUTIONS));
         address sponsor = nodeOperator(registry.institution(id).sponsor);
         IConsortiumRegistry.InstitutionStatus status =
             suspend ? IConsortiumRegistry.InstitutionStatus.Suspended : IConsortiumRegistry.InstitutionStatus.Active;
@@ -256,7 +261,7 @@ contract QueryHandler is ConsortiumFixture {
 
     /// @dev Time passes (up to 2 days; authorizations last up to 4, queries must be answered within 1).
     function warp(uint256 secondsSeed) external {
-        vm.warp(block.timestamp + secondsSeed % 2 days);
+        vm.warp(block.timestamp + (secondsSeed % 2 days));
     }
 
     // ------------------------------------------------------------------ views for the invariants

@@ -102,7 +102,7 @@ abstract contract ConsortiumFixture is TestBase {
         code[0] = "9";
         code[1] = "1";
         for (uint256 i = 0; i < 6; ++i) {
-            code[7 - i] = bytes1(uint8(0x30 + (division / 10 ** i) % 10));
+            code[7 - i] = bytes1(uint8(0x30 + ((division / 10 ** i) % 10)));
         }
         for (uint256 i = 8; i < 17; ++i) {
             code[i] = alphabet[uint256(keccak256(abi.encode(seed, i))) % 31];
@@ -133,21 +133,22 @@ abstract contract ConsortiumFixture is TestBase {
         uint32 id = registry.institutionIdOf(account);
         if (id == 0) return false;
         IConsortiumRegistry.Institution memory inst = registry.institution(id);
-        return inst.status == IConsortiumRegistry.InstitutionStatus.Active && !inst.frozen
-            && registry.isActiveNode(inst.sponsor);
+        return
+            inst.status == IConsortiumRegistry.InstitutionStatus.Active &&
+            !inst.frozen &&
+            registry.isActiveNode(inst.sponsor);
     }
 
     /// @dev Signs an authorization with the enterprise's key (EIP-712, as `src/consent/authorization.ts` does).
-    function signAuthorization(IConsentRegistry.Authorization memory a, uint256 key)
-        internal
-        view
-        returns (bytes memory)
-    {
+    function signAuthorization(
+        IConsentRegistry.Authorization memory a,
+        uint256 key
+    ) internal view returns (bytes memory) {
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, consents.authorizationDigest(a));
         return abi.encodePacked(r, s, v);
     }
 
     function category(uint256 seed) internal pure returns (ICreditLedger.Category) {
-        return ICreditLedger.Category(1 + seed % 3);
+        return ICreditLedger.Category(1 + (seed % 3));
     }
 }

@@ -25,11 +25,15 @@ library LogModel {
     }
 
     /// @dev SUBPROOF(m, D[start : start + n], b), appended to `out` from `len`; returns the new length.
-    function _subproof(bytes32[] memory leaves, uint256 start, uint256 m, uint256 n, bool b, bytes32[] memory out, uint256 len)
-        private
-        pure
-        returns (uint256)
-    {
+    function _subproof(
+        bytes32[] memory leaves,
+        uint256 start,
+        uint256 m,
+        uint256 n,
+        bool b,
+        bytes32[] memory out,
+        uint256 len
+    ) private pure returns (uint256) {
         if (m == n) {
             if (b) return len;
             out[len] = root(leaves, start, n);

@@ -7,7 +7,8 @@ import {Vm} from "./Vm.sol";
 /// @notice The cheatcode handle, assertions and `bound` for our Solidity tests (forge-std is not a dependency).
 /// An assertion that fails reverts with `AssertionFailed`, which fails the test (or breaks the invariant).
 abstract contract TestBase {
-    /// @dev The runner's cheatcode address, as in every Foundry-compatible runner.
+    /// @dev The runner's cheatcode address, as in every Foundry-compatible runner (named `vm` as they all do).
+    // solhint-disable-next-line const-name-snakecase
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
     /// @notice An assertion failed: what was checked, the value found and the value wanted.
@@ -28,7 +29,8 @@ abstract contract TestBase {
     }
 
     function assertEq(address found, address wanted, string memory what) internal pure {
-        if (found != wanted) revert AssertionFailedBytes32(what, bytes32(uint256(uint160(found))), bytes32(uint256(uint160(wanted))));
+        if (found != wanted)
+            revert AssertionFailedBytes32(what, bytes32(uint256(uint160(found))), bytes32(uint256(uint160(wanted))));
     }
 
     function assertGe(uint256 found, uint256 atLeast, string memory what) internal pure {
