@@ -8,7 +8,7 @@ import { collectTrail } from "../src/audit/trail.js";
 import { verifyTrail } from "../src/audit/verify.js";
 import { Purpose } from "../src/consent/authorization.js";
 import { attestRecords, type EncodedRecord } from "../src/ledger/attest.js";
-import { checkReports, liveQuery, registerAuthorization } from "../src/query/live.js";
+import { checkReports, liveQuery, planAnswer, registerAuthorization } from "../src/query/live.js";
 import { QueryOutcome } from "../src/query/log-entry.js";
 import { Session } from "../src/session.js";
 import { deployedConsortium } from "./helpers/consortium.js";
@@ -143,6 +143,46 @@ describe("audit trail", function () {
     it("and nothing fails once restored", async () => {
       const rows = await collectTrail(f.conn, f.manifest, c, {});
       expect((await verifyTrail(c, f.manifest, session.stores, rows, {})).filter((x) => !x.ok)).to.deep.equal([]);
+    });
+  });
+  // last: it leaves a withheld answer behind
+  describe("an answer held back from the log", () => {
+    it("a query the serving node answered on chain but kept out of its log is named once the node commits after it", async () => {
+      const inst = await f.institutionSigner(1);
+      const categories = 1 << 1;
+      const authorize = async (nonce: bigint) => {
+        const now = Number(await f.conn.networkHelpers.time.latest());
+        return registerAuthorization(c, f.manifest, inst, enterpriseKey, {
+          enterprise: b18(HEFEI),
+          institution: 1,
+          purpose: Purpose.CreditApproval,
+          categories,
+          notBefore: now - 10,
+          notAfter: now + 86_400,
+          nonce,
+        });
+      };
+      // hf-1 answers a query on chain through its journal, but with no log entry (a node holding it back)
+      const withheldAuth = await authorize(2n);
+      const request = { enterprise: b18(HEFEI), categories, purpose: Purpose.CreditApproval, authorizationId: withheldAuth };
+      const receipt = (await (await c.desk.connect(inst).requestQuery(request)).wait())!;
+      const queryId = receipt.logs.map((l) => c.desk.interface.parseLog(l)).find((p) => p?.name === "QueryRequested")!.args.queryId as bigint;
+      const node = await session.node(23);
+      const { step } = planAnswer(node.store, { queryId, institution: 1, ...request }, 23, (await receipt.getBlock()).timestamp);
+      const withheld = { ...step, payload: { ...step.payload, logEntry: undefined } };
+      await node.journalSteps([withheld]);
+      await node.execute(withheld);
+      const rowsBefore = await collectTrail(f.conn, f.manifest, c, {});
+      // not yet a failure: the node has not committed since it answered
+      expect((await verifyTrail(c, f.manifest, session.stores, rowsBefore, {})).filter((x) => !x.ok)).to.deep.equal([]);
+
+      // a later query is logged and the log committed: the commitment came after the withheld answer and lacks it
+      await liveQuery(session, inst, { ...request, authorizationId: await authorize(3n) });
+      await node.commitLog();
+      const rows = await collectTrail(f.conn, f.manifest, c, {});
+      const failures = (await verifyTrail(c, f.manifest, session.stores, rows, {})).filter((x) => !x.ok);
+      expect(failures.map((x) => [x.subject, x.failure])).to.deep.equal([[`query ${queryId}`, "answered-query-not-logged"]]);
+      expect(failures[0].detail).to.match(/^node hf-1 \(23\) answered it in block \d+, before its latest commitment/);
     });
   });
 });

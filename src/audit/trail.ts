@@ -319,7 +319,7 @@ export async function collectTrail(conn: ChainConnection, manifest: Manifest, c:
             : kind === "query-denied"
               ? `query ${id} denied by node ${node}, reason ${e.args.reason}`
               : `query ${id} expired unanswered`,
-        data: { queryId: id, reportDigests: kind === "query-fulfilled" ? [...e.args.reportDigests] : [] },
+        data: { queryId: id, reportDigests: kind === "query-fulfilled" ? [...e.args.reportDigests] : [], ...(node ? { nodeId: node } : {}) },
       });
     }
   }

@@ -228,6 +228,10 @@ export async function verifyTrail(
   for (const r of rows.filter((x) => x.kind.startsWith("query")))
     liveQueries.set(r.data.queryId as number, [...(liveQueries.get(r.data.queryId as number) ?? []), r]);
   const entries: { nodeId: number; seq: number; log: MerkleLog }[] = [];
+  // per node: the time of its latest commitment, and the live queries its committed entries name
+  const committedAt = new Map<number, number>();
+  const loggedLive = new Map<number, Set<number>>();
+  const unknownEntries = new Set<number>();
   for (const nodeId of stores.existing().filter((id) => !opts.logNodes || opts.logNodes.includes(id))) {
     const store = stores.get(nodeId);
     const log = logTrees.of(store);
@@ -242,6 +246,9 @@ export async function verifyTrail(
       });
       continue;
     }
+    committedAt.set(nodeId, Number(latest.committedAt));
+    const logged = new Set<number>();
+    loggedLive.set(nodeId, logged);
     const logEvidence = opts.evidence
       ? { evidence: { kind: "log" as const, nodeId, size: log.size, committed, ...(committed > 0 ? { committedRoot: latest.root } : {}) } }
       : {};
@@ -262,6 +269,11 @@ export async function verifyTrail(
       });
     for (const e of store.allLogEntries()) {
       const decoded = decodeLogEntry(e.entry);
+      if (e.sequence < committed) {
+        // an entry that no longer hashes to its leaf is reported by its own check: what it named is unknown
+        if (!Buffer.from(logEntryLeafHash(e.entry)).equals(Buffer.from(log.leafHash(e.sequence)))) unknownEntries.add(nodeId);
+        else if (decoded.liveQueryId !== 0n) logged.add(Number(decoded.liveQueryId));
+      }
       const row: TrailRow = {
         kind: "logged-query",
         block: 0,
@@ -277,6 +289,21 @@ export async function verifyTrail(
       };
       if (matches(row, manifest, filter) && (!opts.entry || opts.entry(nodeId, e.sequence))) entries.push({ nodeId, seq: e.sequence, log });
     }
+  }
+  // every query a node answered on chain in a block before its latest commitment is in that commitment (a node
+  // may hold an answer back from its log only until it next commits); answers after it are not checked yet
+  for (const r of rows.filter((x) => x.kind === "query-fulfilled" || x.kind === "query-denied")) {
+    const nodeId = r.data.nodeId as number | undefined;
+    const at = nodeId === undefined ? undefined : committedAt.get(nodeId);
+    if (nodeId === undefined || at === undefined || r.time >= at || unknownEntries.has(nodeId)) continue;
+    const queryId = r.data.queryId as number;
+    if (!loggedLive.get(nodeId)!.has(queryId))
+      findings.push({
+        subject: `query ${queryId}`,
+        ok: false,
+        failure: "answered-query-not-logged",
+        detail: `node ${nodeLabel(manifest, nodeId)} answered it in block ${r.block}, before its latest commitment (at ${new Date(at * 1000).toISOString()}), which holds no entry of it`,
+      });
   }
   const sizes = commitmentSizes(c);
   for (const { nodeId, seq, log } of choose(entries, opts)) {
