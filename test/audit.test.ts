@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Wallet, hexlify, toUtf8Bytes } from "ethers";
+import { Wallet, hexlify } from "ethers";
 import { contractsOf, type Contracts } from "../src/chain/contracts.js";
 import { collectTrail } from "../src/audit/trail.js";
 import { verifyTrail } from "../src/audit/verify.js";
@@ -10,16 +10,18 @@ import { Purpose } from "../src/consent/authorization.js";
 import { attestRecords, type EncodedRecord } from "../src/ledger/attest.js";
 import { checkReports, liveQuery, planAnswer, registerAuthorization } from "../src/query/live.js";
 import { QueryOutcome } from "../src/query/log-entry.js";
+import { Random } from "../src/random.js";
+import { encodeRecord, recordToJson, type Category } from "../src/records/index.js";
 import { Session } from "../src/session.js";
+import { generateRecord } from "../src/workload/enterprises.js";
 import { deployedConsortium } from "./helpers/consortium.js";
 import { b18, uscc } from "./helpers/codes.js";
 
-const rec = (enterprise: string, category: number, text: string): EncodedRecord => ({
-  enterprise,
-  category,
-  encoding: toUtf8Bytes(text),
-  recordJson: JSON.stringify({ text }),
-});
+/** A real record of `category` for `enterprise`, drawn from a stream named by `text` (each text its own content). */
+const rec = (enterprise: string, category: number, text: string): EncodedRecord => {
+  const r = generateRecord(new Random(text), "Hefei", enterprise, category as Category, 1);
+  return { enterprise, category, encoding: encodeRecord(r), recordJson: recordToJson(r) };
+};
 
 describe("audit trail", function () {
   this.timeout(120_000);
@@ -74,6 +76,9 @@ describe("audit trail", function () {
     expect((await checkReports(c, q.reports, [...fulfilled])).map((r) => r.result)).to.deep.equal(["valid", "valid"]);
     const forged = { ...q.reports[0], salt: hexlify(new Uint8Array(32).fill(9)) };
     expect((await checkReports(c, [forged], [...fulfilled]))[0].result).to.equal("commitment-mismatch");
+    // the record shown beside a genuine commitment must be the one it opens
+    const renamed = { ...q.reports[0], record: { ...(q.reports[0].record as object), name: "Another Name Co., Ltd." } };
+    expect((await checkReports(c, [renamed], [...fulfilled]))[0].result).to.equal("record-differs-from-encoding");
 
     await (await session.node(23)).commitLog();
 

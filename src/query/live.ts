@@ -14,6 +14,8 @@ import { type Authorization, authorizationId, consentDomain, signAuthorization }
 import { fastRecordDigest } from "../ledger/leaf.js";
 import { recordStatusName, type RecordStatusName } from "../ledger/status.js";
 import { StandardTree } from "../merkle/standard.js";
+import { encodeRecord } from "../records/encoding.js";
+import { validateRecord } from "../records/schemas.js";
 import { QueryOutcome, reportsDigest } from "./log-entry.js";
 import { type CreditReport, reportDigest } from "./report.js";
 
@@ -164,10 +166,25 @@ export async function liveQuery(
 export interface ReportCheck {
   report: CreditReport;
   /** "valid", "disputed" (valid with an open objection) or the named failure. */
-  result: RecordStatusName | "commitment-mismatch" | "digest-not-delivered";
+  result: RecordStatusName | "commitment-mismatch" | "digest-not-delivered" | "record-differs-from-encoding";
 }
 
 /** The institution checks each delivered report: it opens the commitment, finds its digest among those fulfilled on chain, and asks the ledger for the record's status. */
+/**
+ * The record a report shows is the one its commitment opens: a valid record whose canonical encoding is the
+ * report's encoding. A report of a replayed record carries its encoding only (an empty record), which is then
+ * the record itself.
+ */
+export function recordMatchesEncoding(report: Pick<CreditReport, "record" | "encoding">): boolean {
+  const r = report.record;
+  if (r === undefined || r === null || (typeof r === "object" && Object.keys(r).length === 0)) return true;
+  try {
+    return hexlify(encodeRecord(validateRecord(r))) === hexlify(getBytes(report.encoding));
+  } catch {
+    return false;
+  }
+}
+
 export async function checkReports(c: Contracts, reports: readonly CreditReport[], fulfilledDigests: readonly string[]): Promise<ReportCheck[]> {
   const out: ReportCheck[] = [];
   for (const report of reports) {
@@ -177,6 +194,10 @@ export async function checkReports(c: Contracts, reports: readonly CreditReport[
     }
     if (!fulfilledDigests.includes(reportDigest(report))) {
       out.push({ report, result: "digest-not-delivered" });
+      continue;
+    }
+    if (!recordMatchesEncoding(report)) {
+      out.push({ report, result: "record-differs-from-encoding" });
       continue;
     }
     const status =
