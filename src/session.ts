@@ -218,6 +218,21 @@ export class Session {
     await (await this.deployer.sendTransaction({ to: address, value: amount })).wait();
   }
 
+  /**
+   * Funds several accounts below `min` with `amount` each: the deployer's transfers sent back to back (nonces
+   * counted here, not read per transfer), then every receipt awaited.
+   */
+  async fundMany(addresses: readonly string[], min: bigint, amount: bigint): Promise<void> {
+    const provider = this.conn.ethers.provider;
+    const balances = await Promise.all(addresses.map((a) => provider.getBalance(a)));
+    const poor = addresses.filter((_, i) => balances[i] < min);
+    if (poor.length === 0) return;
+    let nonce = await provider.getTransactionCount(this.deployer.address, "pending");
+    const sent = [];
+    for (const to of poor) sent.push(await this.deployer.sendTransaction({ to, value: amount, nonce: nonce++ }));
+    await Promise.all(sent.map((tx) => tx.wait()));
+  }
+
   /** Closes the stores (flushing nothing: every write was journaled); removes the in-process chain's temporary folder. */
   close(): void {
     this.stores.close();

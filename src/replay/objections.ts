@@ -7,6 +7,7 @@
  * before the interruption.
  */
 import { Wallet, computeAddress, hexlify, keccak256, toUtf8Bytes } from "ethers";
+import { isInProcess } from "../chain/connection.js";
 import { usccBytes } from "../ledger/leaf.js";
 import type { NewStep } from "../node/journal.js";
 import { Category } from "../records/categories.js";
@@ -16,6 +17,9 @@ import { enterprisePrivateKey, phaseMetrics, tick, writeState, type PhaseMetrics
 const ENTERPRISE_GAS_FLOOR = 10n ** 16n;
 const ENTERPRISE_GAS_TOPUP = 10n ** 17n;
 
+/** Objections filed side by side on a chain that seals on a clock (each would otherwise wait for its blocks). */
+const SIDE_BY_SIDE = 64;
+
 export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
   const started = performance.now();
   const { session } = run;
@@ -23,36 +27,59 @@ export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
   for (let c = 0; c < run.pop.counts.length; c++) for (let i = 0; i < run.pop.counts[c]; i++) if (run.pop.hasObjection(c, i)) list.push({ city: c, i });
   let txs = 0;
   let gas = 0;
-  for (let k = run.state.objectionsFiled; k < list.length; k++) {
-    const { city, i } = list[k];
-    const code = run.pop.code(city, i);
-    const e18 = hexlify(usccBytes(code));
-    const version = run.pop.isCorrected(city, i) ? 2 : 1;
-    // the first objection of a resumed run may have been filed just before the interruption
-    const filed = k === run.state.objectionsFiled && (await session.contracts.ledger.disputeCount(e18, Category.OperatingStatus, version)) > 0n;
-    if (!filed) {
+  // one at a time on the in-process chain (it mines each at once) and in a run that must stop at an exact step;
+  // a group side by side on a chain that seals on a clock, the group counted once all of it is filed
+  const group = run.opts.stopAfterSteps === undefined && !isInProcess(session.conn) ? SIDE_BY_SIDE : 1;
+  const ledger = session.contracts.ledger;
+  for (let from = run.state.objectionsFiled; from < list.length; from += group) {
+    const items = list.slice(from, from + group).map(({ city, i }, n) => {
+      const code = run.pop.code(city, i);
       const key = enterprisePrivateKey(run.opts.seed, code);
-      const node = run.nodes[run.cityNodes[city][0] - 1];
-      const bind: NewStep<"bind-signer"> = { key: `r/bind/${code}`, kind: "bind-signer", payload: { enterprise: code, signer: computeAddress(key) } };
-      if ((await session.contracts.ledger.enterpriseSigner(e18)) !== bind.payload.signer) {
-        await node.journalSteps([bind]);
+      return { k: from + n, city, code, e18: hexlify(usccBytes(code)), version: run.pop.isCorrected(city, i) ? 2 : 1, key, signer: computeAddress(key) };
+    });
+    // what an interrupted run already did: each enterprise objects once, so a dispute on its version is its own
+    const filed = await Promise.all(items.map(async (x) => (await ledger.disputeCount(x.e18, Category.OperatingStatus, x.version)) > 0n));
+    const todo = items.filter((_, n) => !filed[n]);
+    const bound = await Promise.all(todo.map(async (x) => (await ledger.enterpriseSigner(x.e18)) === x.signer));
+    // 1. the home-city node binds each signer (journaled; one group of steps per node, sent in order)
+    const binds = todo
+      .filter((_, n) => !bound[n])
+      .map((x) => ({
+        node: run.nodes[run.cityNodes[x.city][0] - 1],
+        step: { key: `r/bind/${x.code}`, kind: "bind-signer", payload: { enterprise: x.code, signer: x.signer } } as NewStep<"bind-signer">,
+      }));
+    for (const node of new Set(binds.map((b) => b.node)))
+      await node.journalSteps(binds.filter((b) => b.node === node && node.journal.get(b.step.key) === undefined).map((b) => b.step));
+    const fast = group > 1;
+    const mined = await Promise.all(
+      binds.map(async ({ node, step }) => {
         tick(run);
-        const mined = await node.execute(bind);
-        txs++;
-        gas += Number(mined.gasUsed);
-      }
-      const enterprise = new Wallet(key, session.conn.ethers.provider);
-      await session.fund(enterprise.address, ENTERPRISE_GAS_FLOOR, ENTERPRISE_GAS_TOPUP);
-      tick(run);
-      const receipt = (await (
-        await session.contracts.ledger
-          .connect(enterprise)
-          .fileObjection(e18, Category.OperatingStatus, version, keccak256(toUtf8Bytes(`objection ${k}: operating status disputed`)))
-      ).wait())!;
+        return node.execute(step, { fast });
+      }),
+    );
+    for (const m of mined) {
       txs++;
-      gas += Number(receipt.gasUsed);
+      gas += Number(m.gasUsed);
     }
-    run.state.objectionsFiled = k + 1;
+    // 2. each enterprise gets gas money (the deployer's transfers, one after another), then files its objection
+    await session.fundMany(
+      todo.map((x) => x.signer),
+      ENTERPRISE_GAS_FLOOR,
+      ENTERPRISE_GAS_TOPUP,
+    );
+    const receipts = await Promise.all(
+      todo.map(async (x) => {
+        tick(run);
+        const enterprise = new Wallet(x.key, session.conn.ethers.provider);
+        const reason = keccak256(toUtf8Bytes(`objection ${x.k}: operating status disputed`));
+        return (await (await ledger.connect(enterprise).fileObjection(x.e18, Category.OperatingStatus, x.version, reason)).wait())!;
+      }),
+    );
+    for (const r of receipts) {
+      txs++;
+      gas += Number(r.gasUsed);
+    }
+    run.state.objectionsFiled = Math.min(list.length, from + group);
     writeState(run.dir, run.state);
   }
   run.state.objectionsDone = true;
