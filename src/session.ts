@@ -12,6 +12,7 @@
  * - Stores belong to one chain: each is checked against the chain's genesis block and the deployment as it
  *   opens (`NodeStore.bindToChain`).
  */
+import { requireConfirmationsOn } from "./chain/send.js";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,6 +96,7 @@ export class Session {
             : "is its node running?";
       throw new NetworkError(`cannot reach network ${conn.networkName}${url ? ` at ${url}` : ""} (${(e as Error).message.split("\n")[0]}): ${hint}`);
     }
+    requireConfirmationsOn(conn.networkName);
     const ephemeral = isInProcess(conn);
     let dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
     let temporary: string | undefined;

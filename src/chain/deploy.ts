@@ -3,6 +3,7 @@
  * Idempotent: when a manifest for the network exists and its contracts are still on chain, the deployment
  * is verified against it and reused instead of deployed again.
  */
+import { requireConfirmationsOn, requiredConfirmations } from "./send.js";
 import { existsSync, mkdirSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
@@ -180,6 +181,7 @@ export async function verifyDeployment(conn: ChainConnection, manifest: Manifest
 /** Deploys (or finds and verifies) the consortium on `conn`'s network. Seeds are validated before anything is sent. */
 export async function deployConsortium(conn: ChainConnection, opts: DeployOptions = {}): Promise<DeployResult> {
   const log = opts.log ?? (() => {});
+  requireConfirmationsOn(conn.networkName);
   const seeds = loadSeeds();
   const institutions = opts.institutions ?? seeds.volumes.institutions;
   const objectionDays = opts.objectionDays ?? DEFAULT_OBJECTION_DAYS;
@@ -296,7 +298,7 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
       const asNode = registry.connect(r.operators[nodeId - 1]);
       for (let start = 0; start < mine.length; start += INSTITUTIONS_PER_TX) {
         const chunk = mine.slice(start, start + INSTITUTIONS_PER_TX).map((p) => ({ ...p, signer: institutionWallet(p.index).address }));
-        const receipt = await (await asNode.multiRegisterInstitutions(chunk.map(toRequest))).wait();
+        const receipt = await (await asNode.multiRegisterInstitutions(chunk.map(toRequest))).wait(requiredConfirmations());
         sent++;
         for (const l of receipt?.logs ?? []) {
           const ev = registry.interface.parseLog({ topics: [...l.topics], data: l.data });

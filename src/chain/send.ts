@@ -50,7 +50,31 @@ interface RpcReceipt {
   status: string;
   gasUsed: string;
   blockNumber: string;
+  blockHash: string;
   logs: Log[];
+}
+
+/**
+ * Blocks a receipt must have on top of it, its own included, before it is taken (1: as soon as it is mined).
+ * Clique validators that seal on a clock replace a block now and then (an out-of-turn block dropped for the
+ * in-turn one: "Chain reorg detected", depth 1, seen on 4 validators), and a transaction re-included in another
+ * block may emit other ids (batch, query); a session on such a chain asks for 2 (`YRD_CONFIRMATIONS` overrides).
+ * Automining chains and engines with immediate finality (QBFT, PBFT) need 1.
+ */
+let confirmations = 1;
+
+export function requireConfirmations(n: number): void {
+  const v = Number(process.env.YRD_CONFIRMATIONS);
+  confirmations = Number.isInteger(v) && v >= 1 ? v : Math.max(1, Math.floor(n));
+}
+
+/** The confirmations a chain needs: 2 on the multi-node network (geth Clique, network `yrd`), else 1. */
+export function requireConfirmationsOn(networkName: string): void {
+  requireConfirmations(networkName === "yrd" ? 2 : 1);
+}
+
+export function requiredConfirmations(): number {
+  return confirmations;
 }
 
 /** How long `receiptOf` waits for a transaction to be mined (YRD_RECEIPT_TIMEOUT_MS, default 2 minutes). */
@@ -71,11 +95,20 @@ const POLL_MAX_MS = 250;
 export async function receiptOf(rpc: RpcSender, hash: string, timeoutMs: number = receiptTimeoutMs()): Promise<Mined> {
   const deadline = Date.now() + timeoutMs;
   let pause = POLL_FIRST_MS;
+  let seen: RpcReceipt | undefined;
   for (;;) {
     const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
     if (r !== null) {
       if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
-      return { hash, gasUsed: BigInt(r.gasUsed), blockNumber: Number(r.blockNumber), logs: r.logs };
+      // taken once deep enough and still in the same block (a replaced block moves it: look again)
+      const deep = confirmations <= 1 || Number(await rpc.send("eth_blockNumber", [])) >= Number(r.blockNumber) + confirmations - 1;
+      if (deep && (confirmations <= 1 || seen?.blockHash === r.blockHash))
+        return { hash, gasUsed: BigInt(r.gasUsed), blockNumber: Number(r.blockNumber), logs: r.logs };
+      if (deep) {
+        seen = r; // confirm it once more, from a fresh receipt
+        continue;
+      }
+      seen = undefined;
     }
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`transaction ${hash} has no receipt after ${(timeoutMs / 1000).toFixed(0)} s: not mined (is the chain sealing blocks?)`);

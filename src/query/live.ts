@@ -4,6 +4,7 @@
  * chain with their digests through its journal, and the query enters its log; the institution checks every
  * report against the chain. Each step is one transaction, every rule enforced by the contracts.
  */
+import { requiredConfirmations } from "../chain/send.js";
 import { getBytes, hexlify, type Signer } from "ethers";
 import type { Contracts } from "../chain/contracts.js";
 import type { Manifest } from "../chain/manifest.js";
@@ -142,7 +143,7 @@ export async function liveQuery(
 ): Promise<LiveQueryResult> {
   const c = session.contracts;
   const tx = await c.desk.connect(institution).requestQuery(request);
-  const receipt = await tx.wait();
+  const receipt = await tx.wait(requiredConfirmations());
   const ev = receipt!.logs.map((l) => c.desk.interface.parseLog(l)).find((p) => p?.name === "QueryRequested");
   if (!ev) throw new Error("requestQuery: no QueryRequested event");
   const queryId = ev.args.queryId as bigint;

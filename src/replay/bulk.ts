@@ -113,16 +113,24 @@ export async function bulkRecordsPhase(run: Run, popInit: PopulationInit, target
             });
         });
       const send = async () => {
+        const open: NewStep[] = [];
         for (const step of steps) {
-          if (failure) return;
           const state = node.journal.get(step.key)?.state;
           if (state === "done") continue;
           if (state === "failed") throw new Error(`replay: node ${node.id}'s step ${step.key} was refused by the chain: ${node.journal.get(step.key)!.error}`);
+          open.push(step);
+        }
+        const sendOne = async (step: NewStep) => {
+          if (failure) return;
           tick(run);
-          const mined = await node.execute(step);
+          // side by side, a chunk's steps (independent of each other: anchorings, declarations, revocations) are
+          // all in flight at once, each estimated first and submitted in the node's nonce order
+          const mined = await node.execute(step, { pipelined: sideBySide > 1 });
           gas += Number(mined.gasUsed);
           txs++;
-        }
+        };
+        if (sideBySide > 1) await Promise.all(open.map(sendOne));
+        else for (const step of open) await sendOne(step);
         enterprises += result.enterprises;
         records += result.records;
         progress.update(enterprises);

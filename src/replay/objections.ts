@@ -6,6 +6,7 @@
  * replay state counts those filed, and a resumed run checks the chain for the one that may have been sent
  * before the interruption.
  */
+import { requiredConfirmations } from "../chain/send.js";
 import { Wallet, computeAddress, hexlify, keccak256, toUtf8Bytes } from "ethers";
 import { isInProcess } from "../chain/connection.js";
 import { usccBytes } from "../ledger/leaf.js";
@@ -72,7 +73,7 @@ export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
         tick(run);
         const enterprise = new Wallet(x.key, session.conn.ethers.provider);
         const reason = keccak256(toUtf8Bytes(`objection ${x.k}: operating status disputed`));
-        return (await (await ledger.connect(enterprise).fileObjection(x.e18, Category.OperatingStatus, x.version, reason)).wait())!;
+        return (await (await ledger.connect(enterprise).fileObjection(x.e18, Category.OperatingStatus, x.version, reason)).wait(requiredConfirmations()))!;
       }),
     );
     for (const r of receipts) {
