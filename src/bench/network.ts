@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runHardhat, type CliResult } from "../cli/child.js";
-import { networkManifestPath, readNetworkManifest, type NetworkManifest } from "../network/manifest.js";
+import { networkManifestPath, readNetworkManifest, writeNetworkManifest, type NetworkManifest } from "../network/manifest.js";
+import { stopServices } from "../network/services.js";
 import { isServiceProcess } from "../network/pid.js";
 import { blockOf, isValidatorProcess, rpc } from "../network/validators.js";
 import type { ReplayReport } from "../replay/replay.js";
@@ -146,8 +147,9 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
     );
 
     // a replay writes as every node: the services (each its node's only writer) stop, the validators go on
-    must(await hh(["network", "down"]), "network down");
-    must(await hh(["network", "up", "--skip-services", "--data-dir", data]), "network up --skip-services");
+    const m = manifest();
+    await stopServices(m, log);
+    writeNetworkManifest(m, networkManifestPath(env.YRD_NETWORK_DIR));
     for (const scale of opts.scales) {
       // on a deployment of its own, as in process: the workload's institutions (and so who asks whom) are the
       // deployment's first ones, and `up` deployed the full 899
