@@ -12,8 +12,9 @@ import { join } from "node:path";
 import { runHardhat, type CliResult } from "../cli/child.js";
 import { networkManifestPath, readNetworkManifest, writeNetworkManifest, type NetworkManifest } from "../network/manifest.js";
 import { stopServices } from "../network/services.js";
+import { processRssBytes, residentBytes } from "../network/network.js";
 import { isServiceProcess } from "../network/pid.js";
-import { blockOf, isValidatorProcess, rpc } from "../network/validators.js";
+import { blockOf, rpc } from "../network/validators.js";
 import type { ReplayReport } from "../replay/replay.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -74,19 +75,9 @@ function must(r: CliResult, what: string): CliResult {
   return r;
 }
 
-function rssMiB(pid: number | undefined): number {
-  if (!pid) return 0;
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return Number(kb ?? 0) / 1024;
-  } catch {
-    return 0;
-  }
-}
-
 function idleMemory(m: NetworkManifest): NetworkBenchReport["idleMemoryMiB"] {
-  const validators = m.nodes.filter((n) => isValidatorProcess(n.pid, n.dataDir)).reduce((a, n) => a + rssMiB(n.pid), 0);
-  const services = m.nodes.filter((n) => isServiceProcess(n.servicePid, n.id)).reduce((a, n) => a + rssMiB(n.servicePid), 0);
+  const validators = residentBytes(m) / 2 ** 20;
+  const services = m.nodes.filter((n) => isServiceProcess(n.servicePid, n.id)).reduce((a, n) => a + processRssBytes(n.servicePid) / 2 ** 20, 0);
   return { validators: Math.round(validators), services: Math.round(services), total: Math.round(validators + services) };
 }
 

@@ -337,15 +337,20 @@ export async function downNetwork(dir: string = networkDir(), log: (line: string
   return results;
 }
 
-/** Sum of the resident memory of the running validators, bytes (from /proc). */
-export function residentBytes(m: NetworkManifest): number {
-  let sum = 0;
-  for (const n of m.nodes) {
-    if (!isValidatorProcess(n.pid, n.dataDir)) continue;
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${n.pid}/status`, "utf8"))?.[1];
-    sum += Number(kb ?? 0) * 1024;
+/** Resident memory of a process, bytes (from /proc; 0 once it is gone). */
+export function processRssBytes(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return Number(kb ?? 0) * 1024;
+  } catch {
+    return 0;
   }
-  return sum;
+}
+
+/** Sum of the resident memory of the running validators, bytes. */
+export function residentBytes(m: NetworkManifest): number {
+  return m.nodes.filter((n) => isValidatorProcess(n.pid, n.dataDir)).reduce((sum, n) => sum + processRssBytes(n.pid), 0);
 }
 
 /** Raw JSON-RPC to one validator (for the tests and the status command). */
