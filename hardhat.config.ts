@@ -170,9 +170,15 @@ const tasks = [
     .addOption({ name: "networkScales", description: "Network benchmark: scales of the bulk replays (on the network and in process)", defaultValue: "0.01" })
     .addOption({
       name: "networkLiveScale",
-      description: "Network benchmark: scale of the live replay on the network (0: none)",
+      description: "Network benchmark: scale of the live replays on the network, through the node services and over RPC (0: none)",
       type: ArgumentType.FLOAT,
       defaultValue: 0.0002,
+    })
+    .addOption({
+      name: "networkLiveChunk",
+      description: "Network benchmark: the node services' records per live transaction (up --live-chunk)",
+      type: ArgumentType.INT,
+      defaultValue: 1,
     })
     .addOption({ name: "out", description: "Output folder", defaultValue: "bench/results" })
     .setAction(() => import("./scripts/bench.js"))
@@ -186,7 +192,7 @@ const tasks = [
     })
     .setAction(() => import("./scripts/demo.js"))
     .build(),
-  task("network", "The multi-node chain: a geth Clique validator per city node on 127.0.0.1 — up [--nodes N] [--period S], status, down")
+  task("network", "The multi-node chain: a geth Clique validator per city node on 127.0.0.1 — up [--nodes N] [--period S] [--gas-limit G], status, down")
     .addPositionalArgument({ name: "command", description: "up, status or down" })
     .addOption({
       name: "nodes",
@@ -195,8 +201,20 @@ const tasks = [
       defaultValue: 0,
     })
     .addOption({ name: "period", description: "up, new network: block period in seconds (default 1)", type: ArgumentType.INT, defaultValue: 0 })
+    .addOption({
+      name: "gasLimit",
+      description: "up, new network: block gas limit (default 200000000; at least 10000000)",
+      type: ArgumentType.INT,
+      defaultValue: 0,
+    })
     .addFlag({ name: "skipDeploy", description: "up: start the validators only, do not deploy the consortium (nor start the node services)" })
     .addFlag({ name: "skipServices", description: "up: do not start the city nodes' services" })
+    .addOption({
+      name: "liveChunk",
+      description: "up: the node services' records per live transaction, 1 to 100 (0: as before, else 100)",
+      type: ArgumentType.INT,
+      defaultValue: 0,
+    })
     .addOption({
       name: "dataDir",
       description: "up: folder of the node stores the services use (default: data)",
@@ -232,6 +250,12 @@ const tasks = [
       name: "batchSeconds",
       description: "… or when the oldest queued record has waited this long (batch mode)",
       type: ArgumentType.FLOAT,
+      defaultValue: 0,
+    })
+    .addOption({
+      name: "liveChunk",
+      description: "Live mode: records per transaction, 1 to 100 (0: 100, a multiAttest each; 1: one attest each)",
+      type: ArgumentType.INT,
       defaultValue: 0,
     })
     .addOption({ name: "commitSize", description: "Commit the query log at this many uncommitted entries (0: 100)", type: ArgumentType.INT, defaultValue: 0 })

@@ -30,6 +30,7 @@ interface Args {
   out: string;
   scales: string;
   liveScale: string;
+  networkLiveChunk: number;
   networkNodes: number;
   networkScales: string;
   networkLiveScale: number;
@@ -109,13 +110,34 @@ export default async function bench(args: Args, hre: HardhatRuntimeEnvironment):
       const scales = args.networkScales ? args.networkScales.split(",").map(Number) : [];
       for (const s of scales) if (!(s > 0 && s <= 1)) throw new Error(`--network-scales: each scale must be in (0, 1], got ${args.networkScales}`);
       if (!(args.networkLiveScale >= 0 && args.networkLiveScale <= 1)) throw new Error(`--network-live-scale must be in [0, 1], got ${args.networkLiveScale}`);
-      const r = await measureNetwork({ nodes: args.networkNodes, scales, liveScale: args.networkLiveScale, log: (l) => console.error(`network: ${l}`) });
+      if (!Number.isInteger(args.networkLiveChunk) || args.networkLiveChunk < 1 || args.networkLiveChunk > 100)
+        throw new Error(`--network-live-chunk must be 1..100, got ${args.networkLiveChunk}`);
+      const r = await measureNetwork({
+        nodes: args.networkNodes,
+        scales,
+        liveScale: args.networkLiveScale,
+        liveChunk: args.networkLiveChunk,
+        log: (l) => console.error(`network: ${l}`),
+      });
+      const s = r.liveThroughServices;
       const rows: (string | number)[][] = [
         [
           "network up (validators, deploy, node services)",
           `${r.up.seconds} s (${r.up.validatorsSeconds ?? "?"} / ${r.up.deploySeconds ?? "?"} / ${r.up.servicesSeconds ?? "?"})`,
         ],
         ["idle memory (validators + node services)", `${r.idleMemoryMiB.total} MiB (${r.idleMemoryMiB.validators} + ${r.idleMemoryMiB.services})`],
+        ...(s
+          ? [
+              [
+                `live replay --scale ${s.scale} through the node services (${s.liveChunk} record(s) a transaction)`,
+                `${Math.round(s.totals.txPerSec)} tx/s (${s.totals.txs} txs in ${s.totals.seconds.toFixed(1)} s, ${s.totals.failedTxs} failed); validators agree at block ${s.agreement.block}: ${s.agreement.agree ? "yes" : "NO"}`,
+              ],
+              ...s.phases.map((p) => [
+                `  ${p.phase}`,
+                `${Math.round(p.txPerSec)} tx/s (${p.txs} txs, ${p.items} ${p.phase === "records" ? "records" : "attempts"}), latency p50/p95/p99 ${p.latencyMs.p50}/${p.latencyMs.p95}/${p.latencyMs.p99} ms`,
+              ]),
+            ]
+          : []),
         ...r.replays.map((c) => [
           `bulk replay --scale ${c.scale}`,
           `network ${c.network.seconds} s (${c.network.recordsPerSecond} records/s), in process ${c.inProcess.seconds} s (${c.inProcess.recordsPerSecond} records/s): ${c.ratio}x, roots ${c.sameRoots ? "the same" : "DIFFERENT"}`,
@@ -123,7 +145,7 @@ export default async function bench(args: Args, hre: HardhatRuntimeEnvironment):
         ...(r.live
           ? [
               [
-                `live replay --scale ${r.live.scale}`,
+                `live replay --scale ${r.live.scale} over one validator's RPC`,
                 `${r.live.transactionsPerSecond} tx/s (${r.live.transactions} txs, ${r.live.succeeded} ok, ${r.live.failed} failed); validators agree at block ${r.live.agreement.block}: ${r.live.agreement.agree ? "yes" : "NO"}`,
               ],
               ...r.live.phases

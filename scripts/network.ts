@@ -1,5 +1,5 @@
 /**
- * `npm run network -- up [--nodes N] [--period S] [--skip-deploy] [--skip-services]`, `… status`, `… down`: the multi-node chain,
+ * `npm run network -- up [--nodes N] [--period S] [--gas-limit G] [--live-chunk N] [--skip-deploy] [--skip-services]`, `… status`, `… down`: the multi-node chain,
  * one geth Clique validator per chosen city node on 127.0.0.1 (src/network/). `up` deploys the consortium
  * with the same code as `deploy`, on the Hardhat network `yrd`.
  */
@@ -12,6 +12,8 @@ import { rpcUrl, type NetworkManifest } from "../src/network/manifest.js";
 import { downNetwork, networkStatus, residentBytes, upNetwork } from "../src/network/network.js";
 import { serviceHealth, startServices } from "../src/network/services.js";
 import { headOf } from "../src/network/validators.js";
+import { LEGACY_GAS_LIMIT } from "../src/network/genesis.js";
+import { MAX_LIVE_CHUNK } from "../src/service/service.js";
 import { writeNetworkManifest } from "../src/network/manifest.js";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -20,6 +22,8 @@ interface Args {
   command: string;
   nodes: number;
   period: number;
+  gasLimit: number;
+  liveChunk: number;
   skipDeploy: boolean;
   skipServices: boolean;
   dataDir: string | undefined;
@@ -41,7 +45,12 @@ async function table(m: NetworkManifest): Promise<string> {
 
 async function up(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   const started = Date.now();
-  const r = await upNetwork({ nodes: args.nodes > 0 ? args.nodes : undefined, period: args.period > 0 ? args.period : undefined, log });
+  const r = await upNetwork({
+    nodes: args.nodes > 0 ? args.nodes : undefined,
+    period: args.period > 0 ? args.period : undefined,
+    gasLimit: args.gasLimit > 0 ? args.gasLimit : undefined,
+    log,
+  });
   const validatorsMs = Date.now() - started;
   let deployMs = 0;
   if (!args.skipDeploy) {
@@ -57,6 +66,10 @@ async function up(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   if (!args.skipDeploy && !args.skipServices) {
     // each city node's service beside its validator, talking to that validator only
     const t = Date.now();
+    if (args.liveChunk > 0) {
+      if (args.liveChunk > MAX_LIVE_CHUNK) throw new Error(`--live-chunk must be 1 to ${MAX_LIVE_CHUNK} records a transaction, got ${args.liveChunk}`);
+      r.manifest.liveChunk = args.liveChunk; // kept: a later `up` restarts the services the same way
+    }
     try {
       await startServices(r.manifest, { dataDir: args.dataDir ? resolve(args.dataDir) : undefined, log });
     } finally {
@@ -66,7 +79,7 @@ async function up(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
   }
   console.log(`\n${await table(r.manifest)}\n`);
   console.log(
-    `network yrd (chain ${r.manifest.chainId}, genesis ${r.manifest.genesisHash.slice(0, 18)}…, geth ${r.manifest.gethVersion}, block period ${r.manifest.period} s): ` +
+    `network yrd (chain ${r.manifest.chainId}, genesis ${r.manifest.genesisHash.slice(0, 18)}…, geth ${r.manifest.gethVersion}, block period ${r.manifest.period} s, block gas limit ${(r.manifest.gasLimit ?? LEGACY_GAS_LIMIT).toLocaleString("en-US")}): ` +
       `up in ${seconds(Date.now() - started)} (validators ${seconds(validatorsMs)}${args.skipDeploy ? "" : `, deploy ${seconds(deployMs)}`}${servicesMs ? `, node services ${seconds(servicesMs)}` : ""}); ` +
       `validators' memory ${(residentBytes(r.manifest) / 2 ** 20).toFixed(0)} MiB; manifest ${r.path}`,
   );

@@ -1,6 +1,6 @@
 /**
  * `npx hardhat --network <net> node-service --node <id> --port <P> [--data-dir D] [--batch-size N] [--batch-seconds S]
- * [--commit-size N] [--commit-seconds S] [--poll-ms MS] [--rpc-url URL]`: runs a city node's service (src/service/)
+ * [--live-chunk N] [--commit-size N] [--commit-seconds S] [--poll-ms MS] [--rpc-url URL]`: runs a city node's service (src/service/)
  * on 127.0.0.1 until SIGINT or SIGTERM, then closes it cleanly.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
@@ -14,6 +14,7 @@ interface Args {
   dataDir: string | undefined;
   batchSize: number;
   batchSeconds: number;
+  liveChunk: number;
   commitSize: number;
   commitSeconds: number;
   pollMs: number;
@@ -28,6 +29,7 @@ export default async function nodeService(args: Args, hre: HardhatRuntimeEnviron
       dataDir: dataDirOption(args.dataDir),
       batchSize: args.batchSize,
       batchSeconds: args.batchSeconds,
+      liveChunk: args.liveChunk,
       commitSize: args.commitSize,
       commitSeconds: args.commitSeconds,
       pollMs: args.pollMs,

@@ -18,7 +18,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Wallet } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
-import { institutionWallet, roles } from "./chain/accounts.js";
+import { FIRST_OPERATOR_INDEX, hdAccountKey, institutionWallet, roles } from "./chain/accounts.js";
+import { FastSigningKey } from "./chain/signing.js";
 import { isInProcess, type ChainConnection } from "./chain/connection.js";
 import { contractsOf, type Contracts } from "./chain/contracts.js";
 import { deployConsortium, type DeployOptions } from "./chain/deploy.js";
@@ -156,25 +157,31 @@ export class Session {
       if (!m) throw new Error(`unknown node ${nodeId}: this deployment has nodes 1-${this.manifest.nodes.length}`);
       if (this.stores.opts.readOnly) throw new Error("a read-only session has no city nodes to write through");
       const operator = this.operators[nodeId - 1];
-      p = CityNode.start({
-        nodeId,
-        id: m.id,
-        city: m.city,
-        operator,
-        operatorAddress: m.operator,
-        contracts: this.contracts,
-        addresses: {
-          ledger: this.manifest.contracts.CreditLedger.address,
-          desk: this.manifest.contracts.QueryDesk.address,
-          queryLog: this.manifest.contracts.QueryLog.address,
-        },
-        rpc: this.conn.ethers.provider,
-        orderedSubmissions: !isInProcess(this.conn),
-        store: this.stores.get(nodeId),
-      }).then(({ node, settled }) => {
-        this.settled.set(nodeId, settled);
-        return node;
-      });
+      const ordered = !isInProcess(this.conn);
+      p = (ordered ? hdAccountKey(this.conn, FIRST_OPERATOR_INDEX + nodeId - 1, m.operator) : Promise.resolve(undefined))
+        .then((key) =>
+          CityNode.start({
+            nodeId,
+            id: m.id,
+            city: m.city,
+            operator,
+            operatorAddress: m.operator,
+            contracts: this.contracts,
+            addresses: {
+              ledger: this.manifest.contracts.CreditLedger.address,
+              desk: this.manifest.contracts.QueryDesk.address,
+              queryLog: this.manifest.contracts.QueryLog.address,
+            },
+            rpc: this.conn.ethers.provider,
+            orderedSubmissions: ordered,
+            signingKey: key ? new FastSigningKey(key) : undefined,
+            store: this.stores.get(nodeId),
+          }),
+        )
+        .then(({ node, settled }) => {
+          this.settled.set(nodeId, settled);
+          return node;
+        });
       this.started.set(nodeId, p);
     }
     return p;
@@ -215,9 +222,8 @@ export class Session {
   }
 
   /** Tops `address` up by `amount` from the deployer when its balance is below `min`. */
-  async fund(address: string, min: bigint, amount: bigint): Promise<void> {
-    if ((await this.conn.ethers.provider.getBalance(address)) >= min) return;
-    await (await this.deployer.sendTransaction({ to: address, value: amount })).wait();
+  fund(address: string, min: bigint, amount: bigint): Promise<void> {
+    return this.fundMany([address], min, amount);
   }
 
   /**

@@ -3,12 +3,12 @@
  * the submission helpers against a real in-process chain.
  */
 import { expect } from "chai";
-import { AbiCoder, SigningKey, Transaction, Wallet, hexlify, keccak256, toUtf8Bytes } from "ethers";
+import { AbiCoder, SigningKey, Transaction, Wallet, hexlify, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
 import { network } from "hardhat";
 import { InstitutionCalldata } from "../src/chain/calldata.js";
 import { signEip1559 } from "../src/chain/eip1559.js";
 import { LocalAccount, SendStream, feeParams, receiptOf } from "../src/chain/send.js";
-import { FastSigningKey } from "../src/chain/signing.js";
+import { FastSigningKey, fastRecoverAddress } from "../src/chain/signing.js";
 import {
   AuthorizationHasher,
   authorizationId,
@@ -52,6 +52,35 @@ describe("fast paths", () => {
     expect(() => new FastSigningKey("0x" + "00".repeat(32))).to.throw(/not a secp256k1 private key/);
     expect(() => new FastSigningKey("0x1234")).to.throw(/not a secp256k1 private key/);
     expect(() => new FastSigningKey(key()).sign("0x1234")).to.throw(/must be 32 bytes/);
+  });
+
+  it("fastRecoverAddress recovers what ethers' recoverAddress does, from signatures and signed transactions, and refuses bad input", async () => {
+    const rng = new Random("fast-recover");
+    for (let i = 0; i < 50; i++) {
+      const w = new Wallet(hexlify(rng.bytes(32)));
+      const digest = keccak256(rng.bytes(40));
+      const sig = w.signingKey.sign(digest);
+      expect(fastRecoverAddress(digest, sig)).to.equal(recoverAddress(digest, sig));
+      expect(fastRecoverAddress(digest, sig.serialized)).to.equal(w.address);
+      // another digest recovers another address, as with ethers
+      const other = keccak256(rng.bytes(40));
+      expect(fastRecoverAddress(other, sig)).to.equal(recoverAddress(other, sig)).and.not.equal(w.address);
+    }
+    const w = new Wallet(hexlify(rng.bytes(32)));
+    const tx = Transaction.from(
+      await w.signTransaction({
+        chainId: 862024,
+        nonce: 7,
+        to: w.address,
+        data: "0x1234",
+        gasLimit: 50_000,
+        maxFeePerGas: 10n ** 9n,
+        maxPriorityFeePerGas: 1n,
+        type: 2,
+      }),
+    );
+    expect(fastRecoverAddress(tx.unsignedHash, tx.signature!)).to.equal(tx.from).and.equal(w.address);
+    expect(() => fastRecoverAddress("0x1234", tx.signature!)).to.throw(/must be 32 bytes/);
   });
 
   it("signEip1559 gives the bytes of ethers' signed type-2 transaction", () => {

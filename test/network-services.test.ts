@@ -20,6 +20,7 @@ import { usccBytes } from "../src/ledger/leaf.js";
 import { readNetworkManifest, networkManifestPath, type NetworkNode } from "../src/network/manifest.js";
 import { isServiceProcess } from "../src/network/pid.js";
 import { checkReports } from "../src/query/live.js";
+import type { ServiceReplayReport } from "../src/replay/services.js";
 import type { CreditReport } from "../src/query/report.js";
 import { signReportsChallenge } from "../src/service/auth.js";
 import { signQueryRequest } from "../src/service/client.js";
@@ -296,5 +297,33 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const fresh = await hh(["--network", "yrd", "deploy", "--fresh", "--data-dir", data]);
     expect(fresh.code).to.not.equal(0);
     expect(fresh.stderr + fresh.stdout).to.match(/--fresh would archive the node stores of the running node services \(sh-1, nj-1, hz-1, hf-1\)/);
+  });
+
+  it("a live replay goes through the running services: records at their operator routes, queries relayed and answered by them, every log committed; the audit proves it all", async () => {
+    const out = join(dir, "replay-out");
+    const replay = await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", "0.00002", "--data-dir", data, "--out", out]);
+    expect(replay.code, replay.stdout.slice(-3000) + replay.stderr.slice(-3000)).to.equal(0);
+    expect(replay.stdout).to.match(/replay live through the node services \(sh-1, nj-1, hz-1, hf-1\)/);
+    const r = JSON.parse(readFileSync(join(out, "replay-live-services-0.00002-yrd.json"), "utf8")) as ServiceReplayReport;
+    expect(r.citiesReplayed).to.deep.equal(["Shanghai", "Nanjing", "Hangzhou", "Hefei"]);
+    expect(r.counts.records).to.be.greaterThan(100);
+    expect(r.counts.queries).to.be.greaterThan(10);
+    // every relayed query answered by its serving service, one log entry each, all committed
+    expect([r.counts.answered, r.counts.logEntries]).to.deep.equal([r.counts.queries, r.counts.queries]);
+    expect(r.counts.refusedAttempts).to.be.greaterThan(0);
+    expect(r.totals.failedTxs).to.equal(0);
+    // the records phase: the services' live transactions (up to 100 records each: --live-chunk is not set here) and the signer bindings
+    expect(r.phases.map((p) => p.phase)).to.deep.equal(["records", "queries"]);
+    for (const p of r.phases) expect(p.txs).to.be.greaterThan(0);
+    // the audit, from the Hangzhou validator's RPC, proves the services' records and query logs against the chain
+    const audit = await hh(["--network", "yrd", "audit", "--city", "310000", "--verify", "--sample", "200", "--format", "json", "--data-dir", data], {
+      YRD_RPC_NODE: "hz-1",
+    });
+    expect(audit.code, audit.stdout.slice(-3000) + audit.stderr.slice(-2000)).to.equal(0);
+    expect(JSON.parse(audit.stdout).verification.findings).to.deep.equal([]);
+    // a second run on the same deployment is refused (its authorizations are on chain), naming how to go on
+    const again = await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", "0.00002", "--data-dir", data, "--out", out]);
+    expect(again.code).to.not.equal(0);
+    expect(again.stderr + again.stdout).to.match(/a replay already ran on this deployment .*--resume/);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * The multi-node network's figures (`npm run bench -- --only network`): for a network of N geth validators in a
  * temporary folder, the time of `network up` (validators, deployment, node services), the memory of the whole
- * network idle, bulk replays on it beside the same replays on the in-process chain in the same run (seconds,
- * records/s, the ratio, and whether the roots agree), and a live replay on it (transactions/s, submit → receipt
- * latency, successes and failures, and every validator's state root at one block). Everything runs as the
- * README's commands in child processes, on 127.0.0.1; the network is stopped and its folder removed at the end.
+ * network idle, a live replay through the node services on the deployment `up` made (transactions/s, submit →
+ * answer latency, successes and failures, and every validator's block hash and state root at one block), bulk
+ * replays on it (services stopped) beside the same replays on the in-process chain in the same run (seconds,
+ * records/s, the ratio, and whether the roots agree), and a live replay over one validator's JSON-RPC. Everything
+ * runs as the README's commands in child processes, on 127.0.0.1; the network is stopped and its folder removed
+ * at the end.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -16,6 +18,7 @@ import { processRssBytes, residentBytes } from "../network/network.js";
 import { isServiceProcess } from "../network/pid.js";
 import { blockOf, rpc } from "../network/validators.js";
 import type { ReplayReport } from "../replay/replay.js";
+import type { ServiceReplayReport } from "../replay/services.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Bound of one child command (a scale-0.1 replay on 25 validators included). */
@@ -27,8 +30,10 @@ export interface NetworkBenchOptions {
   nodes: number;
   /** Scales of the bulk replays (on the network and in process). */
   scales: number[];
-  /** Scale of the live replay on the network; 0: none. */
+  /** Scale of the live replays on the network (through the services, and over RPC); 0: none. */
   liveScale: number;
+  /** The node services' records per live transaction (`up --live-chunk`). */
+  liveChunk: number;
   log?: (line: string) => void;
 }
 
@@ -67,6 +72,9 @@ export interface NetworkBenchReport {
   up: { seconds: number; validatorsSeconds?: number; deploySeconds?: number; servicesSeconds?: number };
   idleMemoryMiB: { validators: number; services: number; total: number };
   replays: ReplayComparison[];
+  /** The live replay through the node services (the services' own report, and the validators' agreement after it). */
+  liveThroughServices?: ServiceReplayReport & { liveChunk: number; agreement: LiveFigures["agreement"] };
+  /** The live replay over one validator's JSON-RPC (the replay writes as every node). */
   live?: LiveFigures;
 }
 
@@ -122,7 +130,7 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
     log(`network up --nodes ${opts.nodes} (validators, deployment, node services) …`);
     const t0 = performance.now();
     started = true;
-    const up = must(await hh(["network", "up", "--nodes", String(opts.nodes), "--data-dir", data]), "network up");
+    const up = must(await hh(["network", "up", "--nodes", String(opts.nodes), "--data-dir", data, "--live-chunk", String(opts.liveChunk)]), "network up");
     report.up.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
     const parts = /up in [\d.]+ s \(validators ([\d.]+) s, deploy ([\d.]+) s(?:, node services ([\d.]+) s)?\)/.exec(up.stdout);
     if (parts)
@@ -137,7 +145,21 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
       `up in ${report.up.seconds} s; idle memory ${report.idleMemoryMiB.total} MiB (validators ${report.idleMemoryMiB.validators}, node services ${report.idleMemoryMiB.services})`,
     );
 
-    // a replay writes as every node: the services (each its node's only writer) stop, the validators go on
+    if (opts.liveScale > 0) {
+      // through the services, on the deployment `up` made (a replay there needs no --fresh)
+      log(`replay --mode live --scale ${opts.liveScale} through the node services …`);
+      must(
+        await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", String(opts.liveScale), "--data-dir", data, "--out", out]),
+        "live replay through the node services",
+      );
+      const r = JSON.parse(readFileSync(join(out, `replay-live-services-${opts.liveScale}-yrd.json`), "utf8")) as ServiceReplayReport;
+      report.liveThroughServices = { ...r, liveChunk: opts.liveChunk, agreement: await agreementAt(manifest()) };
+      log(
+        `live through the services: ${Math.round(r.totals.txPerSec)} tx/s over ${r.totals.txs} transactions (${r.totals.failedTxs} failed); validators agree at block ${report.liveThroughServices.agreement.block}: ${report.liveThroughServices.agreement.agree}`,
+      );
+    }
+
+    // a bulk replay writes as every node: the services (each its node's only writer) stop, the validators go on
     const m = manifest();
     await stopServices(m, log);
     writeNetworkManifest(m, networkManifestPath(env.YRD_NETWORK_DIR));
@@ -175,7 +197,7 @@ export async function measureNetwork(opts: NetworkBenchOptions): Promise<Network
       log(`scale ${scale}: network ${c.network.seconds} s, in process ${c.inProcess.seconds} s, ratio ${c.ratio}, same roots: ${c.sameRoots}`);
     }
     if (opts.liveScale > 0) {
-      log(`replay --mode live --scale ${opts.liveScale} on the network …`);
+      log(`replay --mode live --scale ${opts.liveScale} over one validator's JSON-RPC …`);
       must(
         await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", String(opts.liveScale), "--data-dir", data, "--out", out, "--fresh"]),
         "live replay on the network",

@@ -4,7 +4,7 @@
  * operators of nodes 1..25 in seeds/nodes.json order. Institutions get keys of their own, derived from a
  * seed string (default: public and for testing only), so that 899 of them need no pre-funded accounts.
  */
-import { Wallet, keccak256, solidityPacked, toUtf8Bytes } from "ethers";
+import { HDNodeWallet, Wallet, keccak256, solidityPacked, toUtf8Bytes } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/types";
 import type { ChainConnection } from "./connection.js";
 
@@ -43,4 +43,25 @@ export function institutionKeySeed(): string {
 export function institutionWallet(index: number, seed: string = institutionKeySeed()): Wallet {
   if (!Number.isSafeInteger(index) || index < 1) throw new Error(`institution index must be ≥ 1, got ${index}`);
   return new Wallet(keccak256(solidityPacked(["bytes", "uint256"], [toUtf8Bytes(seed), index])));
+}
+
+interface HdAccounts {
+  mnemonic: { get(): Promise<string> };
+  passphrase?: { get(): Promise<string> };
+  path: string;
+  initialIndex: number;
+}
+
+/**
+ * The private key of account `index` of the connection's network when its accounts come from a mnemonic this
+ * process has (Hardhat's HD accounts, as the `yrd` network's), and only if it is the key of `address`;
+ * otherwise undefined (the provider keeps signing).
+ */
+export async function hdAccountKey(conn: ChainConnection, index: number, address: string): Promise<string | undefined> {
+  const accounts = (conn as unknown as { networkConfig?: { accounts?: unknown } }).networkConfig?.accounts as Partial<HdAccounts> | undefined;
+  if (!accounts || typeof accounts !== "object" || typeof accounts.mnemonic?.get !== "function" || typeof accounts.path !== "string") return undefined;
+  const phrase = await accounts.mnemonic.get();
+  const passphrase = (await accounts.passphrase?.get()) ?? "";
+  const w = HDNodeWallet.fromPhrase(phrase, passphrase, `${accounts.path}/${(accounts.initialIndex ?? 0) + index}`);
+  return w.address.toLowerCase() === address.toLowerCase() ? w.privateKey : undefined;
 }

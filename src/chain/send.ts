@@ -83,38 +83,175 @@ export function receiptTimeoutMs(): number {
   return Number.isFinite(v) && v > 0 ? v : 120_000;
 }
 
-/** First and longest pause between receipt polls: short at first (an automining chain never waits at all). */
-const POLL_FIRST_MS = 25;
-const POLL_MAX_MS = 250;
+/** Pause between polls of the chain's head while receipts are awaited on a chain that seals on a clock. */
+const HEAD_POLL_MS = 100;
+/** Blocks looked back at most when a watch starts or falls behind (a receipt older than that is read directly). */
+const LOOKBACK_BLOCKS = 64;
+/** Blocks read again when a transaction begins to be awaited. */
+const REREAD_BLOCKS = 2;
+/** Transactions unseen this long are asked for one by one (at most `DIRECT_AT_MOST` a time), as a safety net. */
+const DIRECT_EVERY_MS = 5_000;
+const DIRECT_AT_MOST = 256;
+
+interface Waiter {
+  resolve(m: Mined): void;
+  reject(e: Error): void;
+  deadline: number;
+  timeoutMs: number;
+  /** The receipt as last seen in a block (not yet deep enough, or to be confirmed in that block). */
+  seen?: RpcReceipt;
+  /** When it began to wait. */
+  since: number;
+}
+
+const toMined = (hash: string, r: RpcReceipt): Mined => ({ hash, gasUsed: BigInt(r.gasUsed), blockNumber: Number(r.blockNumber), logs: r.logs });
+
+/**
+ * The receipts awaited on one JSON-RPC connection, read a block at a time: one loop polls the head and reads
+ * each new block's receipts with one `eth_getBlockReceipts` call, however many transactions are awaited (with
+ * a thousand transactions in flight, polling each one's receipt was a thousand calls a pass). A receipt is taken
+ * once `confirmations` blocks are on it and its block is still the chain's block at that height (a replaced
+ * block sends the watch back to read that height again). A chain without `eth_getBlockReceipts` is asked for
+ * each awaited receipt once per new head.
+ */
+class ReceiptWatch {
+  private readonly waiting = new Map<string, Waiter>();
+  /** Next block whose receipts are to be read, and the last one read. */
+  private next?: number;
+  private readUpTo?: number;
+  /** When unseen transactions were last asked for one by one. */
+  private lastDirect = Date.now();
+  private running = false;
+  private blockReceipts = true;
+
+  constructor(private readonly rpc: RpcSender) {}
+
+  wait(hash: string, timeoutMs: number, seen?: RpcReceipt): Promise<Mined> {
+    return new Promise<Mined>((resolve, reject) => {
+      this.waiting.set(hash.toLowerCase(), { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, seen, since: Date.now() });
+      // the caller read no receipt a moment ago, but a pass under way may have read the block that mined it since
+      // (and moved on): the last blocks read are read again
+      const back = seen ? Number(seen.blockNumber) : this.readUpTo === undefined ? undefined : this.readUpTo - REREAD_BLOCKS;
+      if (back !== undefined) this.next = Math.min(this.next ?? Infinity, back);
+      if (!this.running) {
+        this.running = true;
+        void this.loop();
+      }
+    });
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.waiting.size > 0) {
+        try {
+          await this.pass();
+        } catch (e) {
+          // the chain unreachable for a moment: waiters time out on their own deadlines
+          this.expire(e as Error);
+        }
+        if (this.waiting.size > 0) await new Promise((r) => setTimeout(r, HEAD_POLL_MS));
+      }
+    } finally {
+      this.running = false;
+      this.next = undefined;
+      this.readUpTo = undefined;
+    }
+  }
+
+  private expire(cause?: Error): void {
+    const now = Date.now();
+    for (const [hash, w] of this.waiting) {
+      if (now < w.deadline) continue;
+      this.waiting.delete(hash);
+      w.reject(
+        new Error(
+          `transaction ${hash} has no receipt after ${(w.timeoutMs / 1000).toFixed(0)} s: not mined (is the chain sealing blocks?)${cause ? ` (last error: ${cause.message.split("\n")[0]})` : ""}`,
+        ),
+      );
+    }
+  }
+
+  private async pass(): Promise<void> {
+    const head = Number(await this.rpc.send("eth_blockNumber", []));
+    let from = this.next ?? head - confirmations;
+    if (from < head - LOOKBACK_BLOCKS) {
+      // fell behind (or a watch starts late): the older ones are read one by one
+      from = head - LOOKBACK_BLOCKS;
+      for (const [hash, w] of this.waiting)
+        if (!w.seen) {
+          const r = (await this.rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+          if (r) w.seen = r;
+        }
+    }
+    for (let n = Math.max(0, from); n <= head; n++) {
+      if (this.blockReceipts) {
+        let receipts: RpcReceipt[] | null;
+        try {
+          receipts = (await this.rpc.send("eth_getBlockReceipts", ["0x" + n.toString(16)])) as (RpcReceipt & { transactionHash: string })[] | null;
+        } catch (e) {
+          if (!/not (exist|available|supported|found)|unknown method|method not found/i.test((e as Error).message)) throw e;
+          this.blockReceipts = false;
+          break;
+        }
+        for (const r of (receipts ?? []) as (RpcReceipt & { transactionHash: string })[]) {
+          const w = this.waiting.get(r.transactionHash.toLowerCase());
+          if (w) w.seen = r;
+        }
+      }
+    }
+    // without block receipts, every awaited transaction is asked for; with them, as a safety net, those unseen for
+    // a while (a few, now and then)
+    const direct = !this.blockReceipts
+      ? [...this.waiting]
+      : Date.now() - this.lastDirect >= DIRECT_EVERY_MS
+        ? [...this.waiting].filter(([, w]) => !w.seen && Date.now() - w.since >= DIRECT_EVERY_MS).slice(0, DIRECT_AT_MOST)
+        : [];
+    if (this.blockReceipts && direct.length > 0) this.lastDirect = Date.now();
+    for (const [hash, w] of direct) {
+      const r = (await this.rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+      if (r) w.seen = r;
+    }
+    this.next = head + 1;
+    this.readUpTo = head;
+    // take what is deep enough and still in the chain's block at its height
+    const canonical = new Map<number, string | undefined>();
+    for (const [hash, w] of this.waiting) {
+      const r = w.seen;
+      if (!r) continue;
+      const n = Number(r.blockNumber);
+      if (head < n + confirmations - 1) continue;
+      if (!canonical.has(n)) canonical.set(n, ((await this.rpc.send("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as { hash: string } | null)?.hash);
+      this.waiting.delete(hash);
+      if (canonical.get(n) !== r.blockHash) {
+        // its block was replaced: read that height again, and wait for the transaction wherever it lands now
+        w.seen = undefined;
+        this.waiting.set(hash, w);
+        this.next = Math.min(this.next, n);
+        continue;
+      }
+      if (r.status !== "0x1") w.reject(new Error(`transaction ${hash} reverted`));
+      else w.resolve(toMined(hash, r));
+    }
+    this.expire();
+  }
+}
+
+const watches = new WeakMap<RpcSender, ReceiptWatch>();
 
 /**
  * The receipt of a transaction that was sent to `rpc`; throws if it reverted, or is still not mined after
- * `timeoutMs`. An automining chain has it at once (one call); a chain that seals blocks on a clock (geth
- * Clique) is polled, the pause doubling from 25 ms to 250 ms.
+ * `timeoutMs`. An automining chain has it at once (one call); on a chain that seals blocks on a clock (geth
+ * Clique) the connection's `ReceiptWatch` reads it from its block, with the confirmations the chain needs.
  */
 export async function receiptOf(rpc: RpcSender, hash: string, timeoutMs: number = receiptTimeoutMs()): Promise<Mined> {
-  const deadline = Date.now() + timeoutMs;
-  let pause = POLL_FIRST_MS;
-  let seen: RpcReceipt | undefined;
-  for (;;) {
-    const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
-    if (r !== null) {
-      if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
-      // taken once deep enough and still in the same block (a replaced block moves it: look again)
-      const deep = confirmations <= 1 || Number(await rpc.send("eth_blockNumber", [])) >= Number(r.blockNumber) + confirmations - 1;
-      if (deep && (confirmations <= 1 || seen?.blockHash === r.blockHash))
-        return { hash, gasUsed: BigInt(r.gasUsed), blockNumber: Number(r.blockNumber), logs: r.logs };
-      if (deep) {
-        seen = r; // confirm it once more, from a fresh receipt
-        continue;
-      }
-      seen = undefined;
-    }
-    const left = deadline - Date.now();
-    if (left <= 0) throw new Error(`transaction ${hash} has no receipt after ${(timeoutMs / 1000).toFixed(0)} s: not mined (is the chain sealing blocks?)`);
-    await new Promise((r) => setTimeout(r, Math.min(pause, left)));
-    pause = Math.min(pause * 2, POLL_MAX_MS);
+  const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+  if (r !== null && confirmations <= 1) {
+    if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
+    return toMined(hash, r);
   }
+  let watch = watches.get(rpc);
+  if (!watch) watches.set(rpc, (watch = new ReceiptWatch(rpc)));
+  return watch.wait(hash, timeoutMs, r ?? undefined);
 }
 
 function sent(rpc: RpcSender, hash: string): Sent {
@@ -130,6 +267,11 @@ export async function sendFromNodeAccount(rpc: RpcSender, from: string, call: Ca
   const tx = { from, to: call.to, data: call.data, gas: "0x" + call.gas.toString(16), ...(nonce === undefined ? {} : { nonce: "0x" + nonce.toString(16) }) };
   const hash = (await rpc.send("eth_sendTransaction", [tx])) as string;
   return sent(rpc, hash);
+}
+
+/** Sends a transaction signed here (eth_sendRawTransaction): one round trip, and the receipt when awaited. */
+export async function sendRawTransaction(rpc: RpcSender, raw: string): Promise<Sent> {
+  return sent(rpc, (await rpc.send("eth_sendRawTransaction", [raw])) as string);
 }
 
 /** Fee and chain parameters of locally signed (EIP-1559) transactions, read once per run of sends. */
@@ -198,7 +340,7 @@ export class SendStream {
   ) {}
 
   push(raw: string): Promise<Sent> {
-    const submit = async () => sent(this.rpc, (await this.rpc.send("eth_sendRawTransaction", [raw])) as string);
+    const submit = () => sendRawTransaction(this.rpc, raw);
     if (this.mode === "pipelined") return submit();
     const p = this.tail.then(submit);
     this.tail = p;

@@ -4,7 +4,7 @@
  * makes (RFC 6979 nonces, low s), about 2.7 times faster (README, Performance); tests cross-check them.
  */
 import * as secp256k1 from "tiny-secp256k1";
-import { Signature, getBytes, hexlify } from "ethers";
+import { Signature, getAddress, getBytes, hexlify, keccak256, type BytesLike, type SignatureLike } from "ethers";
 
 /** What signs a digest: ethers' SigningKey, or the faster key below. */
 export interface DigestSigner {
@@ -32,4 +32,21 @@ export class FastSigningKey implements DigestSigner {
     const { r, s, recoveryId } = this.signDigest(digest);
     return Signature.from({ r: hexlify(r), s: hexlify(s), v: 27 + recoveryId });
   }
+}
+
+/**
+ * The address whose key made `signature` over the 32-byte `digest`, recovered with libsecp256k1 (WebAssembly):
+ * what ethers' `recoverAddress` returns (tests cross-check them), several times faster — the node service
+ * recovers three signers for every query it relays. Throws on a signature that recovers no key.
+ */
+export function fastRecoverAddress(digest: BytesLike, signature: SignatureLike): string {
+  const sig = Signature.from(signature);
+  const d = getBytes(digest);
+  if (d.length !== 32) throw new Error(`a digest to recover from must be 32 bytes, got ${d.length}`);
+  const rs = new Uint8Array(64);
+  rs.set(getBytes(sig.r), 0);
+  rs.set(getBytes(sig.s), 32);
+  const pub = secp256k1.recover(d, rs, sig.yParity, false);
+  if (!pub) throw new Error("the signature recovers no public key");
+  return getAddress("0x" + keccak256(pub.subarray(1)).slice(26));
 }

@@ -17,6 +17,7 @@ import type { Session } from "../session.js";
 import { loadSeeds } from "../seeds.js";
 import { homeCity } from "../uscc.js";
 import type { StoredRecord } from "../store/nodeStore.js";
+import { inOrderWindow } from "../replay/window.js";
 import { fastRecordDigest, fastRecordLeaf, usccBytes } from "./leaf.js";
 
 /** A record ready to attest: its canonical encoding and the JSON the node keeps. */
@@ -64,6 +65,10 @@ export interface AttestOptions {
 }
 
 export const DEFAULT_LIVE_CHUNK = 100;
+/** A node's live steps in flight at once, on a node that pipelines (a chain that seals on a clock). */
+const PIPELINE_WINDOW = 4096;
+/** Chain reads side by side. */
+const READ_WINDOW = 64;
 export const DEFAULT_BATCH_SIZE = 1000;
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
@@ -108,6 +113,19 @@ function fromStore(node: CityNode, r: StoredRecord): AttestedRecord {
  * with their next versions: above both the chain's declared version and the store's latest.
  */
 async function prepare(session: Session, node: CityNode, items: readonly EncodedRecord[]): Promise<{ todo: Prepared[]; unchanged: AttestedRecord[] }> {
+  // the chain's declared version of every record the store does not hold as it is, read side by side
+  const declared = new Map<string, number>();
+  const ask: EncodedRecord[] = [];
+  for (const it of items) {
+    const key = `${it.enterprise}:${it.category}`;
+    if (declared.has(key)) continue;
+    declared.set(key, 0);
+    ask.push(it);
+  }
+  await inOrderWindow(ask, READ_WINDOW, async (it) => {
+    const v = Number(await session.contracts.ledger.declaredVersion(hexlify(usccBytes(it.enterprise)), it.category));
+    declared.set(`${it.enterprise}:${it.category}`, v);
+  });
   const next = new Map<string, number>();
   const todo: Prepared[] = [];
   const unchanged: AttestedRecord[] = [];
@@ -121,8 +139,7 @@ async function prepare(session: Session, node: CityNode, items: readonly Encoded
         unchanged.push(fromStore(node, current));
         continue;
       }
-      const declared = Number(await session.contracts.ledger.declaredVersion(hexlify(usccBytes(it.enterprise)), it.category));
-      v = Math.max(declared, latest);
+      v = Math.max(declared.get(key)!, latest);
     }
     next.set(key, v + 1);
     const salt = new Uint8Array(randomBytes(32));
@@ -155,20 +172,42 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
       continue;
     }
     const node = await session.node(nodeId);
+    let binds: NewStep<"bind-signer">[] | undefined;
     const { todo, unchanged } = await prepare(session, node, group);
     if (unchanged.length > 0) landed(unchanged);
     if (opts.mode === "live") {
       const size = opts.chunkSize ?? DEFAULT_LIVE_CHUNK;
+      const chunks: { chunk: Prepared[]; step: NewStep<"attest"> }[] = [];
       for (let s = 0; s < todo.length; s += size) {
         const chunk = todo.slice(s, s + size);
         const first = chunk[0];
-        const step: NewStep<"attest"> = {
-          key: `attest/${first.enterprise}/${first.category}/v${first.version}${chunk.length > 1 ? `+${chunk.length - 1}` : ""}`,
-          kind: "attest",
-          payload: { items: chunk.map((p) => ({ enterprise: p.enterprise, category: p.category, version: p.version, digest: hexlify(p.digest) })) },
-        };
-        await node.journalSteps([step], () => node.store.putPending(chunk.map((p) => stored(p, null))));
-        const mined = await node.execute(step);
+        chunks.push({
+          chunk,
+          step: {
+            key: `attest/${first.enterprise}/${first.category}/v${first.version}${chunk.length > 1 ? `+${chunk.length - 1}` : ""}`,
+            kind: "attest",
+            payload: { items: chunk.map((p) => ({ enterprise: p.enterprise, category: p.category, version: p.version, digest: hexlify(p.digest) })) },
+          },
+        });
+      }
+      // on a node that pipelines, the chunks go out together, each journaled with its records just before it is
+      // checked and sent, in nonce order (after a refusal none is started), unless two versions of one record are
+      // among them (the second is valid only once the first is mined)
+      const together = node.pipelines && new Set(todo.map((p) => `${p.enterprise}:${p.category}`)).size === todo.length ? PIPELINE_WINDOW : 1;
+      // a signer binding does not need its record on chain: where the chunks go out together, the bindings follow
+      // them at once (else after every chunk landed, below)
+      binds = together > 1 ? await signerBindings(session, node, group, todo) : undefined;
+      const from = await node.height();
+      const work: ({ chunk: Prepared[]; step: NewStep<"attest"> } | NewStep<"bind-signer">)[] = [...chunks, ...(binds ?? [])];
+      await inOrderWindow(work, together, async (item) => {
+        if (!("chunk" in item)) {
+          await node.journalSteps([item], undefined, from);
+          await node.execute(item, { pipelined: true });
+          return;
+        }
+        const { chunk, step } = item;
+        await node.journalSteps([step], () => node.store.putPending(chunk.map((p) => stored(p, null))), from);
+        const mined = await node.execute(step, { pipelined: true });
         landed(
           chunk.map((p) => ({
             enterprise: p.enterprise,
@@ -183,7 +222,7 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
             block: mined.blockNumber,
           })),
         );
-      }
+      });
     } else {
       const size = opts.chunkSize ?? DEFAULT_BATCH_SIZE;
       for (const category of [1, 2, 3]) {
@@ -239,24 +278,36 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
         }
       }
     }
-    await bindSigners(session, node, group);
+    if (!binds) {
+      const steps = await signerBindings(session, node, group);
+      if (steps.length > 0) await node.journalSteps(steps);
+      for (const step of steps) await node.execute(step, { pipelined: true });
+    }
   }
   return out;
 }
 
-/** Binds the signers named in basic-info records, where the chain does not have them bound already. */
-async function bindSigners(session: Session, node: CityNode, items: readonly EncodedRecord[]): Promise<void> {
+/**
+ * The bindings of the signers named in basic-info records, where the chain does not have them bound already;
+ * keyed by the record's version (`todo`'s, when it is being attested now, else the store's latest).
+ */
+async function signerBindings(
+  session: Session,
+  node: CityNode,
+  items: readonly EncodedRecord[],
+  todo: readonly Prepared[] = [],
+): Promise<NewStep<"bind-signer">[]> {
   const latest = new Map<string, string>();
   for (const it of items) if (it.signer && it.signer !== ZERO_ADDRESS) latest.set(it.enterprise, it.signer);
-  for (const [enterprise, signer] of latest) {
-    if ((await session.contracts.ledger.enterpriseSigner(hexlify(usccBytes(enterprise)))).toLowerCase() === signer.toLowerCase()) continue;
-    const version = node.store.latestVersion(enterprise, 1);
-    const step: NewStep<"bind-signer"> = {
-      key: `bind-signer/${enterprise}/v${version}/${signer.toLowerCase()}`,
-      kind: "bind-signer",
-      payload: { enterprise, signer },
-    };
-    await node.journalSteps([step]);
-    await node.execute(step);
-  }
+  const versions = new Map<string, number>();
+  for (const p of todo) if (p.category === 1) versions.set(p.enterprise, Math.max(versions.get(p.enterprise) ?? 0, p.version));
+  const steps: NewStep<"bind-signer">[] = [];
+  await inOrderWindow([...latest], READ_WINDOW, async ([enterprise, signer]) => {
+    if ((await session.contracts.ledger.enterpriseSigner(hexlify(usccBytes(enterprise)))).toLowerCase() === signer.toLowerCase()) return;
+    const version = versions.get(enterprise) ?? node.store.latestVersion(enterprise, 1);
+    steps.push({ key: `bind-signer/${enterprise}/v${version}/${signer.toLowerCase()}`, kind: "bind-signer", payload: { enterprise, signer } });
+  });
+  // in the items' order, whatever order the reads came back in
+  const order = new Map([...latest.keys()].map((e, i) => [e, i]));
+  return steps.sort((a, b) => order.get(a.payload.enterprise)! - order.get(b.payload.enterprise)!);
 }

@@ -17,12 +17,18 @@ export const YRD_CHAIN_ID = 862024;
 /** Default block period, seconds. */
 export const DEFAULT_PERIOD = 1;
 /**
- * Block gas limit. The largest transactions the tools send are a `multiAttest` of 100 records (~6.7M gas) and
- * the deployment (its largest transaction used 3.0M gas on this network, measured 2026-11-30: deploy, a bulk
- * replay at scale 0.0002, attest and query); 30M (Ethereum's) leaves room for several in one block. geth's
- * miner keeps blocks at `--miner.gaslimit`, set to the same figure.
+ * Block gas limit of a new network (`up --gas-limit`). The largest transactions the tools send are a
+ * `multiAttest` of 100 records (~6.7M gas) and the deployment (its largest transaction used 3.0M gas on this
+ * network, measured 2026-11-30). What bounds the limit from below is throughput: a live attestation uses
+ * ~99,700 gas, so Ethereum's 30M held at most ~300 of them a block (a live replay at 500 tx/s fills 50M gas a
+ * second), and a block fuller than half the limit raises the base fee by up to 12.5 %. 200M keeps a 1-second
+ * block of 1,000 attestations at half. geth's miner keeps blocks at `--miner.gaslimit`, set to the genesis figure.
  */
-export const BLOCK_GAS_LIMIT = 30_000_000;
+export const BLOCK_GAS_LIMIT = 200_000_000;
+/** The block gas limit of networks made before it was a choice (their manifests do not name it). */
+export const LEGACY_GAS_LIMIT = 30_000_000;
+/** The smallest block gas limit `up --gas-limit` takes (the deployment's largest transaction must fit). */
+export const MIN_BLOCK_GAS_LIMIT = 10_000_000;
 /** Balance of each funded account: 10,000 ether, as Hardhat's chains give. */
 const BALANCE = 10_000n * 10n ** 18n;
 /** Clique checkpoint interval (votes reset), geth's default. */
@@ -80,6 +86,9 @@ export function cliqueGenesis(opts: GenesisOptions): Record<string, unknown> {
   const period = opts.period ?? DEFAULT_PERIOD;
   if (!Number.isInteger(period) || period < 1 || period > 60) throw new Error(`--period must be whole seconds from 1 to 60, got ${period}`);
   if (opts.signers.length === 0) throw new Error("a Clique genesis needs at least one signer");
+  const gasLimit = opts.gasLimit ?? BLOCK_GAS_LIMIT;
+  if (!Number.isSafeInteger(gasLimit) || gasLimit < MIN_BLOCK_GAS_LIMIT)
+    throw new Error(`--gas-limit must be a whole number of gas of at least ${MIN_BLOCK_GAS_LIMIT}, got ${gasLimit}`);
   // extraData: 32 vanity bytes, the signers in ascending order, 65 bytes for the (absent) seal
   const signers = opts.signers.map((s) => getAddress(s).toLowerCase().slice(2)).sort();
   const extraData = "0x" + "00".repeat(32) + signers.join("") + "00".repeat(65);
@@ -106,7 +115,7 @@ export function cliqueGenesis(opts: GenesisOptions): Record<string, unknown> {
     nonce: "0x0",
     timestamp: hex(opts.timestamp ?? Math.floor(Date.now() / 1000)),
     extraData,
-    gasLimit: hex(opts.gasLimit ?? BLOCK_GAS_LIMIT),
+    gasLimit: hex(gasLimit),
     difficulty: "0x1",
     mixHash: "0x" + "00".repeat(32),
     coinbase: "0x" + "00".repeat(20),

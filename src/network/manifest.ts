@@ -53,6 +53,10 @@ export interface NetworkManifest {
   gethVersion: string;
   /** Clique block period, seconds. */
   period: number;
+  /** The node services' records per live transaction (`up --live-chunk`; absent: the services' default). */
+  liveChunk?: number;
+  /** Block gas limit of the genesis (absent in manifests written before it was a choice: 30M). */
+  gasLimit?: number;
   createdAt: string;
   updatedAt: string;
   nodes: NetworkNode[];

@@ -16,7 +16,7 @@ import { join, relative } from "node:path";
 import { loadSeeds } from "../seeds.js";
 import { ensureGeth } from "./geth.js";
 import { stopServices } from "./services.js";
-import { chooseValidators, cliqueGenesis, DEFAULT_PERIOD, mnemonicWallet, YRD_CHAIN_ID } from "./genesis.js";
+import { chooseValidators, cliqueGenesis, DEFAULT_PERIOD, LEGACY_GAS_LIMIT, mnemonicWallet, YRD_CHAIN_ID } from "./genesis.js";
 import {
   NETWORK_MANIFEST_VERSION,
   NETWORK_NAME,
@@ -51,6 +51,8 @@ export interface UpOptions {
   nodes?: number;
   /** Block period of a new network, seconds (default 1). */
   period?: number;
+  /** Block gas limit of a new network (default `BLOCK_GAS_LIMIT`). */
+  gasLimit?: number;
   /** Folder of the network (default: networkDir()). */
   dir?: string;
   /** Bound of the wait for the validators (default: 60 s + 2 s per validator). */
@@ -86,6 +88,10 @@ export async function upNetwork(opts: UpOptions = {}): Promise<UpResult> {
       );
     if (opts.period !== undefined && opts.period !== existing.period)
       throw new Error(`the network in ${dir} has a block period of ${existing.period} s, fixed in its genesis; move the folder away to make another`);
+    if (opts.gasLimit !== undefined && opts.gasLimit !== (existing.gasLimit ?? LEGACY_GAS_LIMIT))
+      throw new Error(
+        `the network in ${dir} has a block gas limit of ${existing.gasLimit ?? LEGACY_GAS_LIMIT}, fixed in its genesis; move the folder away to make another`,
+      );
     manifest = existing;
     manifest.gethVersion = geth.version;
     log(`resuming the network in ${dir}: ${manifest.nodes.length} validators, chain ${manifest.chainId}`);
@@ -96,10 +102,11 @@ export async function upNetwork(opts: UpOptions = {}): Promise<UpResult> {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const genesisPath = join(dir, "genesis.json");
     // an interrupted first `up` left a genesis: keep it, so the data folders already initialised stay valid
-    if (!existsSync(genesisPath)) writeFileSync(genesisPath, JSON.stringify(cliqueGenesis({ signers: wallets.map((w) => w.address), period }), null, 2) + "\n");
-    const genesis = JSON.parse(readFileSync(genesisPath, "utf8")) as { config: { chainId: number; clique: { period: number } } };
+    if (!existsSync(genesisPath))
+      writeFileSync(genesisPath, JSON.stringify(cliqueGenesis({ signers: wallets.map((w) => w.address), period, gasLimit: opts.gasLimit }), null, 2) + "\n");
+    const genesis = JSON.parse(readFileSync(genesisPath, "utf8")) as { config: { chainId: number; clique: { period: number } }; gasLimit: string };
     log(
-      `new network in ${dir}: ${chosen.length} validators (${chosen.map((v) => v.seed.id).join(", ")}), chain ${genesis.config.chainId}, block period ${genesis.config.clique.period} s`,
+      `new network in ${dir}: ${chosen.length} validators (${chosen.map((v) => v.seed.id).join(", ")}), chain ${genesis.config.chainId}, block period ${genesis.config.clique.period} s, block gas limit ${Number(genesis.gasLimit).toLocaleString("en-US")}`,
     );
     const now = new Date().toISOString();
     manifest = {
@@ -109,6 +116,7 @@ export async function upNetwork(opts: UpOptions = {}): Promise<UpResult> {
       genesisHash: "",
       gethVersion: geth.version,
       period: genesis.config.clique.period,
+      gasLimit: Number(genesis.gasLimit),
       createdAt: now,
       updatedAt: now,
       nodes: chosen.map((v, i) => {
@@ -162,6 +170,7 @@ export async function upNetwork(opts: UpOptions = {}): Promise<UpResult> {
       httpPort: n.httpPort,
       authrpcPort: n.authrpcPort,
       peers: manifest.nodes.length - 1,
+      gasLimit: manifest.gasLimit ?? LEGACY_GAS_LIMIT,
     });
     started.push(n.id);
   }

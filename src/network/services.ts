@@ -72,6 +72,7 @@ export async function startServices(m: NetworkManifest, opts: { dataDir?: string
       rpcUrl(n),
       "--commit-seconds",
       String(NETWORK_COMMIT_SECONDS),
+      ...(m.liveChunk ? ["--live-chunk", String(m.liveChunk)] : []),
     ];
     if (opts.dataDir) args.push("--data-dir", opts.dataDir);
     const fd = openSync(join(n.dataDir, "service.log"), "a", 0o600);

@@ -17,7 +17,6 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { SigningKey } from "ethers";
-import { BLOCK_GAS_LIMIT } from "./genesis.js";
 import { isValidatorProcess } from "./pid.js";
 
 export { isValidatorProcess };
@@ -111,7 +110,16 @@ export interface StartOptions {
   httpPort: number;
   authrpcPort: number;
   peers: number;
+  /** Block gas limit the miner keeps (the genesis figure). */
+  gasLimit: number;
 }
+
+/**
+ * Transaction pool room: geth's defaults (5,120 executable transactions in all, 16 guaranteed per account)
+ * are for a public network of many senders; here a few node operators and institutions each keep hundreds
+ * of transactions in flight, and a validator that dropped another node's transactions could not seal them.
+ */
+const TXPOOL = { globalslots: 65_536, accountslots: 16_384, globalqueue: 16_384, accountqueue: 4_096 } as const;
 
 /** The command line of a validator (no secret on it: the password is read from its file). */
 export function gethArgs(o: StartOptions): string[] {
@@ -157,7 +165,8 @@ export function gethArgs(o: StartOptions): string[] {
     "--miner.etherbase",
     o.sealer,
     "--miner.gaslimit",
-    String(BLOCK_GAS_LIMIT),
+    String(o.gasLimit),
+    ...Object.entries(TXPOOL).flatMap(([k, v]) => [`--txpool.${k}`, String(v)]),
     "--verbosity",
     "3",
   ];

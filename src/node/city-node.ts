@@ -12,8 +12,23 @@
  */
 import { getBytes, hexlify, type Signer } from "ethers";
 import { revertReason, type Contracts } from "../chain/contracts.js";
-import { receiptOf, requiredConfirmations, sendFromNodeAccount, type Call, type Log, type Mined, type RpcSender, type Sent } from "../chain/send.js";
+import { signEip1559 } from "../chain/eip1559.js";
+import {
+  feeParams,
+  receiptOf,
+  requiredConfirmations,
+  sendFromNodeAccount,
+  sendRawTransaction,
+  type Call,
+  type FeeParams,
+  type Log,
+  type Mined,
+  type RpcSender,
+  type Sent,
+} from "../chain/send.js";
+import type { FastSigningKey } from "../chain/signing.js";
 import { usccBytes } from "../ledger/leaf.js";
+import { Limiter } from "../replay/window.js";
 import type { NodeStore } from "../store/nodeStore.js";
 import { Journal, type NewStep, type Step, type StepKind, type StepPayloads } from "./journal.js";
 import { NodeQueryLog } from "./query-log.js";
@@ -31,7 +46,13 @@ const GAS: Record<StepKind, bigint> = {
 };
 /** Extra gas per item of a multi-item step on the fast path. */
 const GAS_PER_ITEM = 80_000n;
+/** A pipelined step whose fixed limit is above this is estimated rather than checked with one call. */
+const ESTIMATE_ABOVE_GAS = 10_000_000n;
 const QUERY_STATUS = { requested: 1n, fulfilled: 2n, denied: 3n, expired: 4n } as const;
+/** Checks (eth_call) of pipelined steps at once. */
+const CHECKS_AT_ONCE = 32;
+/** How often the ordered path reads the chain's fees again (the base fee moves with every block). */
+const FEE_REFRESH_MS = 2_000;
 /** How long settling waits for the operator's transactions still in the chain's pool. */
 const POOL_WAIT_MS = 60_000;
 
@@ -56,6 +77,13 @@ export interface CityNodeInit {
    * underpriced", measured). The in-process chain takes them in call order and needs neither.
    */
   orderedSubmissions?: boolean;
+  /**
+   * The operator's key, when it is held here (the network's accounts come from a mnemonic this process
+   * has): the ordered path signs each transaction itself and sends it with eth_sendRawTransaction, instead of
+   * eth_sendTransaction through a provider that signs it and reads the fees for every transaction (on geth,
+   * two to three round trips more each).
+   */
+  signingKey?: FastSigningKey;
 }
 
 export interface SettleReport {
@@ -71,8 +99,8 @@ export interface ExecuteOptions {
   /** Send on the fast path (fixed gas, no estimation). */
   fast?: boolean;
   /**
-   * On a node with ordered submissions: estimate first (a refused write fails with its custom error before it is
-   * sent, as on the checked path), then submit on the ordered path without waiting for the node's earlier steps'
+   * On a node with ordered submissions: checked first with one call (a large multi-item step estimated), so a
+   * refused write fails with its custom error before it is sent, as on the checked path; then submit on the ordered path without waiting for the node's earlier steps'
    * receipts, so several independent steps of one node can share a block.
    */
   pipelined?: boolean;
@@ -105,6 +133,10 @@ export class CityNode {
   private submissions: Promise<unknown> = Promise.resolve();
   /** The operator's next nonce on the ordered fast path; undefined: read it from the chain first. */
   private nextNonce?: number;
+  /** The checks of pipelined steps running side by side (bounded: the chain executes each one). */
+  private readonly checks = new Limiter(CHECKS_AT_ONCE);
+  /** Fees of locally signed transactions, and when they were read. */
+  private fees?: { params: FeeParams; at: number };
 
   private constructor(private readonly init: CityNodeInit) {
     this.nodeId = init.nodeId;
@@ -119,6 +151,11 @@ export class CityNode {
     const node = new CityNode(init);
     const settled = await node.settle();
     return { node, settled };
+  }
+
+  /** Whether several of this node's steps can be in flight at once (ordered submissions, `pipelined`). */
+  get pipelines(): boolean {
+    return this.init.orderedSubmissions === true;
   }
 
   get operatorAddress(): string {
@@ -158,18 +195,18 @@ export class CityNode {
       if (opts.fast || pipelined) {
         let sending: Promise<Sent>;
         if (this.init.orderedSubmissions) {
+          // checked first: a refused write fails with its custom error before it is sent. One eth_call where the fast
+          // path's fixed limit is small; a large multi-item step is estimated instead (the estimate, with a margin,
+          // replaces the fixed limit, so that it fits a block), which costs the chain a dozen executions. The checks
+          // of several steps run side by side; only the sending waits its turn
+          const checked = pipelined ? this.checks.run(() => this.check(call)) : undefined;
+          checked?.catch(() => undefined); // awaited in its turn below
           // in call order: the nonces (and so the order the chain applies them) follow the order of the calls
           sending = this.submissions.then(async () => {
-            if (pipelined) {
-              // the estimate (with a margin) replaces the fast path's fixed limit: a large multi-item step fits a block
-              const estimate = BigInt(
-                (await this.init.rpc.send("eth_estimateGas", [{ from: this.init.operatorAddress, to: call.to, data: call.data }])) as string,
-              );
-              call.gas = (estimate * 5n) / 4n + 20_000n;
-            }
+            await checked;
             this.nextNonce ??= Number(await this.init.rpc.send("eth_getTransactionCount", [this.init.operatorAddress, "pending"]));
             try {
-              const sent = await sendFromNodeAccount(this.init.rpc, this.init.operatorAddress, call, this.nextNonce);
+              const sent = await this.submit(call, this.nextNonce);
               this.nextNonce++;
               if (pipelined) this.journal.markSent(step.key, sent.hash);
               return sent;
@@ -202,6 +239,21 @@ export class CityNode {
     if (opts.buffer) this.buffered.push({ step, mined });
     else this.complete(step, mined);
     return mined;
+  }
+
+  /** Checks `call` against the chain's latest state (a refusal throws with the contract's error); sizes a large one. */
+  private async check(call: Call): Promise<void> {
+    const tx = { from: this.init.operatorAddress, to: call.to, data: call.data };
+    if (call.gas <= ESTIMATE_ABOVE_GAS) await this.init.rpc.send("eth_call", [{ ...tx, gas: "0x" + call.gas.toString(16) }, "latest"]);
+    else call.gas = (BigInt((await this.init.rpc.send("eth_estimateGas", [tx])) as string) * 5n) / 4n + 20_000n;
+  }
+
+  /** Submits `call` with `nonce` on the ordered path: signed here when the key is held, else by the provider. */
+  private async submit(call: Call, nonce: number): Promise<Sent> {
+    const key = this.init.signingKey;
+    if (!key) return sendFromNodeAccount(this.init.rpc, this.init.operatorAddress, call, nonce);
+    if (!this.fees || Date.now() - this.fees.at > FEE_REFRESH_MS) this.fees = { params: await feeParams(this.init.rpc), at: Date.now() };
+    return sendRawTransaction(this.init.rpc, signEip1559({ ...this.fees.params, nonce, to: call.to, data: call.data, gasLimit: call.gas }, key));
   }
 
   /** Marks the buffered steps done, in one SQLite transaction. */

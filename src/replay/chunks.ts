@@ -9,6 +9,7 @@ import { derivedSalt, fastRecordDigest, fastRecordLeaf, usccBytes } from "../led
 import { StandardTree } from "../merkle/standard.js";
 import { Random } from "../random.js";
 import { Category } from "../records/categories.js";
+import type { CreditRecord } from "../records/index.js";
 import { encodeGenerated, generateRecord, type Population } from "../workload/enterprises.js";
 
 export interface ChunkSpec {
@@ -74,19 +75,25 @@ export interface GeneratedRecordLeaf {
  * attesting node's salt secret (`NodeStore.saltSecret`).
  */
 export function* chunkRecords(pop: Population, s: ChunkSpec, secret: Uint8Array): Generator<GeneratedRecordLeaf> {
+  for (const { record, version } of chunkCreditRecords(pop, s)) {
+    const code = record.enterprise;
+    const e18 = usccBytes(code);
+    const encoding = encodeGenerated(record);
+    const salt = derivedSalt(secret, e18, record.category, version);
+    const digest = fastRecordDigest(salt, encoding);
+    yield { enterprise: code, category: record.category, version, salt, encoding, digest, leaf: fastRecordLeaf(e18, record.category, version, digest) };
+  }
+}
+
+/** Every record of a chunk in generation order, as the record itself (what a node service is given). */
+export function* chunkCreditRecords(pop: Population, s: ChunkSpec): Generator<{ record: CreditRecord; version: number }> {
   const city = pop.cities[s.city];
   const rng = new Random(`${pop.seed}/records/${city.code}/${s.slot}/${s.chunk}/${s.batchSize}`);
   for (const i of chunkIndices(pop, s)) {
     const code = pop.code(s.city, i);
-    const e18 = usccBytes(code);
     const versions: [Category, number][] = pop.categories(s.city, i).map((c) => [c, 1]);
     if (pop.isCorrected(s.city, i)) versions.push([Category.OperatingStatus, 2]);
-    for (const [category, version] of versions) {
-      const encoding = encodeGenerated(generateRecord(rng, city.nameEn, code, category, version));
-      const salt = derivedSalt(secret, e18, category, version);
-      const digest = fastRecordDigest(salt, encoding);
-      yield { enterprise: code, category, version, salt, encoding, digest, leaf: fastRecordLeaf(e18, category, version, digest) };
-    }
+    for (const [category, version] of versions) yield { record: generateRecord(rng, city.nameEn, code, category, version), version };
   }
 }
 

@@ -73,6 +73,22 @@ export interface ReplayState {
   liveEpoch?: number;
 }
 
+/** The state of a replay that starts now (nothing done yet). */
+export function newReplayState(
+  s: Pick<ReplayState, "seed" | "scale" | "mode" | "batchSize" | "refusedShare" | "institutions" | "network" | "chainId"> & { liveEpoch?: number },
+): ReplayState {
+  const { liveEpoch, ...rest } = s;
+  return {
+    version: REPLAY_STATE_VERSION,
+    ...rest,
+    recordsDone: false,
+    queryBlocksDone: 0,
+    objectionsFiled: 0,
+    objectionsDone: false,
+    ...(liveEpoch !== undefined ? { liveEpoch } : {}),
+  };
+}
+
 export interface PhaseMetrics {
   phase: string;
   /** Live mode: submit → receipt latency of the phase's transactions, in milliseconds. */

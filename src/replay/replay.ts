@@ -22,6 +22,7 @@ import { liveQueriesPhase, liveRecordsPhase } from "./live.js";
 import {
   QUERY_BLOCK,
   REPLAY_STATE_VERSION,
+  newReplayState,
   queryPlan,
   readState,
   scaledTargets,
@@ -74,7 +75,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
   const services = runningServiceNames(conn.networkName);
   if (services.length > 0)
     throw new Error(
-      `the node services of the network are running (${services.join(", ")}), each its node's only writer, and a replay writes as every node: run \`npm run network -- down\` and \`npm run network -- up --skip-services\` first (the data is kept), then replay`,
+      `the node services of the network are running (${services.join(", ")}), each its node's only writer, and a bulk replay writes as every node: run \`npm run network -- down\` and \`npm run network -- up --skip-services\` first (the data is kept), then replay (a live replay, \`--mode live\`, goes through the running services)`,
     );
 
   const session = await Session.open(conn, {
@@ -115,8 +116,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
         );
       const epoch = opts.mode === "live" ? await liveEpoch(conn, opts.epoch) : undefined;
       mkdirSync(dir, { recursive: true });
-      state = {
-        version: REPLAY_STATE_VERSION,
+      state = newReplayState({
         seed: opts.seed,
         scale: opts.scale,
         mode: opts.mode,
@@ -125,12 +125,8 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
         institutions: targets.institutions,
         network: session.manifest.network,
         chainId: session.manifest.chainId,
-        recordsDone: false,
-        queryBlocksDone: 0,
-        objectionsFiled: 0,
-        objectionsDone: false,
-        ...(epoch !== undefined ? { liveEpoch: epoch } : {}),
-      };
+        liveEpoch: epoch,
+      });
       writeState(dir, state);
     }
 
@@ -174,7 +170,7 @@ export async function replay(conn: ChainConnection, opts: ReplayOptions): Promis
  * The epoch of a live replay: `requested`, checked against the chain's clock (authorizations from it must
  * still be valid for the run), or the clock itself.
  */
-async function liveEpoch(conn: ChainConnection, requested: number | undefined): Promise<number> {
+export async function liveEpoch(conn: ChainConnection, requested: number | undefined): Promise<number> {
   const now = (await conn.ethers.provider.getBlock("latest"))!.timestamp;
   if (requested === undefined) return now;
   if (!Number.isSafeInteger(requested) || requested > now || requested <= now - (AUTHORIZATION_DAYS - 1) * 86_400)

@@ -1,6 +1,7 @@
 /** The summary table a replay prints at the end. */
 import { formatTable } from "../cli/table.js";
 import type { ReplayReport } from "./model.js";
+import type { ServiceReplayReport } from "./services.js";
 
 export function replaySummary(r: ReplayReport): string {
   const phases = formatTable(
@@ -43,5 +44,34 @@ export function replaySummary(r: ReplayReport): string {
     "",
     roots,
     `roots digest ${r.rootsDigest}`,
+  ].join("\n");
+}
+
+/** The summary table of a live replay through the node services. */
+export function serviceReplaySummary(r: ServiceReplayReport): string {
+  const phases = formatTable(
+    ["phase", "seconds", "items", "txs", "failed txs", "txs/s", "latency ms p50", "p95", "p99", "refused"],
+    r.phases.map((p) => [
+      p.phase,
+      Number(p.seconds.toFixed(1)),
+      p.items,
+      p.txs,
+      p.failedTxs,
+      Math.round(p.txPerSec),
+      p.latencyMs.p50,
+      p.latencyMs.p95,
+      p.latencyMs.p99,
+      p.refused,
+    ]),
+  );
+  const c = r.counts;
+  return [
+    `replay live through the node services (${r.services.join(", ")}), scale ${r.scale}, seed "${r.seed}" on ${r.network} (chain ${r.chainId})`,
+    `cities replayed: ${r.citiesReplayed.join(", ")}${r.citiesSkipped.length > 0 ? `; not replayed (their serving node runs no service): ${r.citiesSkipped.join(", ")}` : ""}`,
+    "",
+    phases,
+    "",
+    `records ${c.records.toLocaleString("en-US")}; queries relayed ${c.queries.toLocaleString("en-US")} (answered ${c.answered}: ${c.fulfilled} fulfilled, ${c.denied} denied), refused attempts ${c.refusedAttempts} (403 from the services, as the workload wants); query-log entries committed ${c.logEntries}`,
+    `in all: ${r.totals.txs.toLocaleString("en-US")} transactions in ${r.totals.seconds.toFixed(1)} s = ${Math.round(r.totals.txPerSec)} tx/s, ${r.totals.failedTxs} failed`,
   ].join("\n");
 }

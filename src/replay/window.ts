@@ -34,3 +34,22 @@ export async function inOrderWindow<T>(items: Iterable<T>, window: number, start
   await Promise.all(inflight);
   if (failure) throw failure.error;
 }
+
+/** At most `limit` of the functions given to `run` running at once; the others wait their turn, in call order. */
+export class Limiter {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running++;
+    try {
+      return await fn();
+    } finally {
+      this.running--;
+      this.waiting.shift()?.();
+    }
+  }
+}

@@ -178,7 +178,7 @@ export function buildApp(svc: NodeService): FastifyInstance {
     network: session.conn.networkName,
     chainId: manifest.chainId,
     contracts: Object.fromEntries(Object.entries(manifest.contracts).map(([k, v]) => [k, v.address])),
-    records: svc.batchMode ? { mode: "batch", batchSize: svc.batchSize, batchSeconds: svc.batchSeconds } : { mode: "live" },
+    records: svc.batchMode ? { mode: "batch", batchSize: svc.batchSize, batchSeconds: svc.batchSeconds } : { mode: "live", perTransaction: svc.liveChunk },
     queryLog: { commitSize: svc.opts.commitSize, commitSeconds: svc.opts.commitSeconds },
   }));
 

@@ -1,11 +1,7 @@
-/** Small chain helpers of the node service: named revert reasons, raw transactions and bounded receipt waits. */
+/** Small chain helpers of the node service: named revert reasons, raw transactions and bounded receipt waits (`receiptOf`). */
 import { revertData, revertReason, type Contracts } from "../chain/contracts.js";
-import type { RpcSender } from "../chain/send.js";
+import { sendRawTransaction, type Mined, type RpcSender, type Sent } from "../chain/send.js";
 import { ChainUnavailable, Forbidden } from "./errors.js";
-
-/** How long the service waits for a relayed transaction to be mined. */
-export const RECEIPT_TIMEOUT_MS = 120_000;
-const RECEIPT_POLL_MS = 200;
 
 /** Whether `e` is the chain refusing a call (a revert), not the chain being unreachable. */
 export function isRevert(e: unknown): boolean {
@@ -29,29 +25,21 @@ export function firstLine(e: unknown): string {
   return (err?.shortMessage ?? err?.message ?? String(e)).split("\n")[0];
 }
 
-export interface RpcReceipt {
-  transactionHash: string;
-  status: string;
-  blockNumber: string;
-  logs: { address: string; topics: string[]; data: string }[];
-}
-
-/** Sends a signed raw transaction (eth_sendRawTransaction) and waits, bounded, for its receipt. */
-export async function sendRaw(rpc: RpcSender, raw: string, what: string, timeoutMs = RECEIPT_TIMEOUT_MS): Promise<RpcReceipt> {
-  let hash: string;
+/** Sends a signed raw transaction (eth_sendRawTransaction); 403 when the chain does not take it. */
+export async function submitRaw(rpc: RpcSender, raw: string, what: string): Promise<Sent> {
   try {
-    hash = (await rpc.send("eth_sendRawTransaction", [raw])) as string;
+    return await sendRawTransaction(rpc, raw);
   } catch (e) {
     throw new Forbidden("transaction-refused", `the chain did not take ${what}: ${firstLine(e)}`);
   }
-  const started = Date.now();
-  for (;;) {
-    const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
-    if (r) {
-      if (r.status !== "0x1") throw new Forbidden("transaction-reverted", `${what} (${hash}) reverted on chain`);
-      return r;
-    }
-    if (Date.now() - started > timeoutMs) throw new ChainUnavailable(`${what} (${hash}) was not mined within ${timeoutMs / 1000} s`);
-    await new Promise((res) => setTimeout(res, RECEIPT_POLL_MS));
+}
+
+/** Waits (bounded) for a sent transaction's receipt: 403 when it reverted, 503 when it is not mined in time. */
+export async function minedOf(tx: Sent, what: string): Promise<Mined> {
+  try {
+    return await tx.wait();
+  } catch (e) {
+    if (/reverted/.test((e as Error).message)) throw new Forbidden("transaction-reverted", `${what} (${tx.hash}) reverted on chain`);
+    throw new ChainUnavailable(`${what} (${tx.hash}): ${firstLine(e)}`);
   }
 }

@@ -9,7 +9,7 @@ import { resolveNode } from "../audit/trail.js";
 import { Session } from "../session.js";
 import { ServiceConfigError } from "./errors.js";
 import { startNodeService } from "./run.js";
-import { DEFAULT_COMMIT_SECONDS, DEFAULT_COMMIT_SIZE, DEFAULT_POLL_MS } from "./service.js";
+import { DEFAULT_COMMIT_SECONDS, DEFAULT_COMMIT_SIZE, DEFAULT_POLL_MS, MAX_LIVE_CHUNK } from "./service.js";
 
 export interface NodeServiceArgs {
   node: string;
@@ -19,6 +19,8 @@ export interface NodeServiceArgs {
   batchSize: number;
   /** 0: not given. */
   batchSeconds: number;
+  /** 0: not given. */
+  liveChunk: number;
   commitSize: number;
   commitSeconds: number;
   pollMs: number;
@@ -39,6 +41,8 @@ export async function runNodeServiceCommand(
   positive(a.port, "--port", true);
   positive(a.batchSize, "--batch-size", true);
   positive(a.batchSeconds, "--batch-seconds", false);
+  positive(a.liveChunk, "--live-chunk", true);
+  if (a.liveChunk > MAX_LIVE_CHUNK) throw new ServiceConfigError(`--live-chunk must be at most ${MAX_LIVE_CHUNK} records a transaction, got ${a.liveChunk}`);
   positive(a.commitSize, "--commit-size", true);
   positive(a.commitSeconds, "--commit-seconds", false);
   if (!Number.isInteger(a.pollMs) || a.pollMs < 50) throw new ServiceConfigError(`--poll-ms must be a whole number ≥ 50, got ${a.pollMs}`);
@@ -53,13 +57,16 @@ export async function runNodeServiceCommand(
       port: a.port,
       batchSize: a.batchSize > 0 ? a.batchSize : undefined,
       batchSeconds: a.batchSeconds > 0 ? a.batchSeconds : undefined,
+      liveChunk: a.liveChunk > 0 ? a.liveChunk : undefined,
       commitSize: a.commitSize > 0 ? a.commitSize : DEFAULT_COMMIT_SIZE,
       commitSeconds: a.commitSeconds > 0 ? a.commitSeconds : DEFAULT_COMMIT_SECONDS,
       pollMs: a.pollMs || DEFAULT_POLL_MS,
       log,
     });
     const s = running.service;
-    const records = s.batchMode ? `Merkle batches of up to ${s.batchSize} records, or every ${s.batchSeconds} s` : "live, as submitted";
+    const records = s.batchMode
+      ? `Merkle batches of up to ${s.batchSize} records, or every ${s.batchSeconds} s`
+      : `live, as submitted (${s.liveChunk} record(s) a transaction)`;
     console.log(
       `node service ${s.node.id} listening on ${running.url} (network ${conn.networkName}, chain ${session.manifest.chainId}); records: ${records}; ` +
         `query log committed every ${s.opts.commitSize} entries or ${s.opts.commitSeconds} s; operator token in ${s.tokenFile}`,

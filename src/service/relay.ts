@@ -11,14 +11,16 @@
  * - 403, refused: an unsigned transaction or authorization, an authorization not signed by the enterprise's
  *   bound signer (mis-signed), transactions not signed by the institution the authorization names (wrong
  *   institution), a request outside what the authorization allows, and whatever the contracts would refuse
- *   (checked with eth_call first, answered with the contract's named error).
+ *   (checked with eth_call, answered with the contract's named error; see `relayQuery` for when).
  */
-import { Transaction, ZeroAddress, getBytes, hexlify, recoverAddress } from "ethers";
+import { Transaction, ZeroAddress, getBytes, hexlify } from "ethers";
+import { fastRecoverAddress } from "../chain/signing.js";
 import { authorizationId, consentDomain, type Authorization } from "../consent/authorization.js";
 import { usccBytes } from "../ledger/leaf.js";
 import type { Session } from "../session.js";
 import { UsccError, validateUscc } from "../uscc.js";
-import { precheck, sendRaw } from "./chain.js";
+import type { Mined, Sent } from "../chain/send.js";
+import { minedOf, precheck, submitRaw } from "./chain.js";
 import { BadRequest, Conflict, Forbidden, NotFound } from "./errors.js";
 
 /** The body of `POST /institution/queries`. */
@@ -54,7 +56,10 @@ interface Checked {
   requestData: { to: string; data: string };
 }
 
-function parseRaw(raw: string, field: string, chainId: bigint): Transaction {
+/** A decoded raw transaction and its signer (recovered once). */
+type SignedTx = Transaction & { sender: string };
+
+function parseRaw(raw: string, field: string, chainId: bigint): SignedTx {
   let tx: Transaction;
   try {
     tx = Transaction.from(raw);
@@ -62,8 +67,14 @@ function parseRaw(raw: string, field: string, chainId: bigint): Transaction {
     throw new BadRequest(field, `is not a raw transaction (${(e as Error).message.split(" (")[0]})`);
   }
   if (tx.chainId !== 0n && tx.chainId !== chainId) throw new BadRequest(field, `is for chain ${tx.chainId}, this node's chain is ${chainId}`);
-  if (!tx.signature || !tx.from) throw new Forbidden("unsigned-transaction", `${field} is not signed: the institution signs its own transactions`, field);
-  return tx;
+  if (!tx.signature) throw new Forbidden("unsigned-transaction", `${field} is not signed: the institution signs its own transactions`, field);
+  let sender: string;
+  try {
+    sender = fastRecoverAddress(tx.unsignedHash, tx.signature);
+  } catch {
+    throw new Forbidden("unsigned-transaction", `${field} carries a signature that recovers no signer`, field);
+  }
+  return Object.assign(tx, { sender });
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -140,7 +151,7 @@ export async function checkRelay(session: Session, body: QueryRelayBody): Promis
   if ((await session.conn.ethers.provider.getCode(bound)) === "0x") {
     let recovered: string;
     try {
-      recovered = recoverAddress(authId, body.signature);
+      recovered = fastRecoverAddress(authId, body.signature);
     } catch (e) {
       throw new Forbidden(
         "mis-signed-authorization",
@@ -157,9 +168,9 @@ export async function checkRelay(session: Session, body: QueryRelayBody): Promis
   } // a contract wallet (ERC-1271) is checked by the eth_call below
 
   // the institution (403)
-  const from = request.from!;
-  if (register && !same(register.from!, from))
-    throw new Forbidden("wrong-institution", `registerTx is signed by ${register.from}, requestTx by ${from}: one institution signs both`);
+  const from = request.sender;
+  if (register && !same(register.sender, from))
+    throw new Forbidden("wrong-institution", `registerTx is signed by ${register.sender}, requestTx by ${from}: one institution signs both`);
   const inst = Number(await c.registry.institutionIdOf(from));
   if (inst === 0) throw new Forbidden("wrong-institution", `the transactions are signed by ${from}, which is no institution's signer`);
   if (inst !== auth.institution)
@@ -196,18 +207,30 @@ export async function checkRelay(session: Session, body: QueryRelayBody): Promis
   };
 }
 
-/** Checks, then relays: registerAuthorization (if given), then requestQuery, each checked with eth_call first. */
+/**
+ * Checks, then relays: registerAuthorization (if given) checked with eth_call and sent, then requestQuery. A
+ * request that comes with its registration is sent right behind it, without waiting for a block in between (it
+ * can only be checked once the registration is on chain); should the chain refuse it, it is checked with a call
+ * then, and the answer names the contract's error. A request alone is checked with eth_call first.
+ */
 export async function relayQuery(session: Session, body: QueryRelayBody): Promise<RelayResult> {
   const c = session.contracts;
   const rpc = session.conn.ethers.provider;
   const k = await checkRelay(session, body);
-  let registerHash: string | undefined;
+  let registered: Sent | undefined;
   if (k.register) {
     await precheck(rpc, c, { from: k.from, ...k.registerData! }, "registerTx");
-    registerHash = (await sendRaw(rpc, k.register, "registerTx")).transactionHash;
+    registered = await submitRaw(rpc, k.register, "registerTx");
+  } else await precheck(rpc, c, { from: k.from, ...k.requestData }, "requestTx");
+  const requested = await submitRaw(rpc, k.request, "requestTx");
+  if (registered) await minedOf(registered, "registerTx");
+  let receipt: Mined;
+  try {
+    receipt = await minedOf(requested, "requestTx");
+  } catch (e) {
+    if (e instanceof Forbidden && registered) await precheck(rpc, c, { from: k.from, ...k.requestData }, "requestTx"); // names the contract's error
+    throw e;
   }
-  await precheck(rpc, c, { from: k.from, ...k.requestData }, "requestTx");
-  const receipt = await sendRaw(rpc, k.request, "requestTx");
   for (const l of receipt.logs) {
     if (!same(l.address, session.manifest.contracts.QueryDesk.address)) continue;
     const ev = c.desk.interface.parseLog({ topics: l.topics, data: l.data });
@@ -219,10 +242,10 @@ export async function relayQuery(session: Session, body: QueryRelayBody): Promis
       enterprise: body.authorization.enterprise,
       servingCity: String(ev.args.servingCity),
       crossCity: Boolean(ev.args.crossCity),
-      registerTx: registerHash,
-      requestTx: receipt.transactionHash,
-      block: Number(receipt.blockNumber),
+      registerTx: registered?.hash,
+      requestTx: receipt.hash,
+      block: receipt.blockNumber,
     };
   }
-  throw new Error(`requestTx ${receipt.transactionHash} emitted no QueryRequested event`);
+  throw new Error(`requestTx ${receipt.hash} emitted no QueryRequested event`);
 }

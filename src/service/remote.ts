@@ -8,7 +8,7 @@
 import { existsSync } from "node:fs";
 import type { AttestedRecord, EncodedRecord } from "../ledger/attest.js";
 import type { ProofFile } from "../ledger/proof-file.js";
-import { networkDir, networkManifestPath, readNetworkManifest } from "../network/manifest.js";
+import { networkDir, networkManifestPath, readNetworkManifest, type NetworkNode } from "../network/manifest.js";
 import { isServiceProcess } from "../network/pid.js";
 import type { Session } from "../session.js";
 import { operatorToken, tokenPath } from "./auth.js";
@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class RemoteError extends Error {}
 
-interface SubmissionView {
+export interface SubmissionView {
   submission: number;
   status: "queued" | "attested" | "failed";
   records: { enterprise: string; category: string; proof?: ProofFile }[];
@@ -75,6 +75,29 @@ export class NodeServiceClient {
     return `${status}${b.error ? ` ${b.error}` : ""}${b.field ? ` (${b.field})` : ""}: ${b.message ?? JSON.stringify(body)}`;
   }
 
+  /** Submits records at the operator route: the submission as the service answered it (queued, or on chain). */
+  async submit(records: readonly unknown[]): Promise<SubmissionView> {
+    const sent = await this.call<SubmissionView>("POST", "/operator/records", { records }, true);
+    if (sent.status !== 200 && sent.status !== 202)
+      throw new RemoteError(`the node service of ${this.name} refused the records: ${NodeServiceClient.refusal(sent.status, sent.body)}`);
+    return sent.body;
+  }
+
+  /** Waits (bounded, polling every `pollMs`) until submission `id` is no longer queued. */
+  async waitForSubmission(id: number, withinMs: number = LAND_WITHIN_MS, pollMs = 1_000): Promise<SubmissionView> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const r = await this.call<SubmissionView>("GET", `/operator/submissions/${id}`, undefined, true);
+      if (r.status !== 200) throw new RemoteError(`submission ${id} at ${this.name}: ${NodeServiceClient.refusal(r.status, r.body)}`);
+      if (r.body.status !== "queued") return r.body;
+      if (Date.now() > deadline)
+        throw new RemoteError(
+          `submission ${id} at the node service of ${this.name} is still queued after ${Math.round(withinMs / 1000)} s; it stays queued there (GET ${this.url}/operator/submissions/${id})`,
+        );
+      await sleep(pollMs);
+    }
+  }
+
   /**
    * Submits records at the operator route and waits (bounded) until every one is on chain; returns them as
    * attested, in submission order. A refusal by the service or the chain throws with its reason.
@@ -84,22 +107,10 @@ export class NodeServiceClient {
     log(`node ${this.name}: its service runs (${this.url}), its only writer: ${items.length} record(s) submitted there, to land in the service's mode`);
     for (let s = 0; s < items.length; s += RECORDS_PER_SUBMISSION) {
       const chunk = items.slice(s, s + RECORDS_PER_SUBMISSION);
-      const sent = await this.call<SubmissionView>("POST", "/operator/records", { records: chunk.map((i) => JSON.parse(i.recordJson)) }, true);
-      if (sent.status !== 200 && sent.status !== 202)
-        throw new RemoteError(`the node service of ${this.name} refused the records: ${NodeServiceClient.refusal(sent.status, sent.body)}`);
-      let view = sent.body;
-      if (view.status === "queued")
+      let view = await this.submit(chunk.map((i) => JSON.parse(i.recordJson) as unknown));
+      if (view.status === "queued") {
         log(`${this.name}: submission ${view.submission} queued at its service (${view.note ?? "batched on its trigger"}); waiting until it is on chain`);
-      const deadline = Date.now() + LAND_WITHIN_MS;
-      while (view.status === "queued") {
-        if (Date.now() > deadline)
-          throw new RemoteError(
-            `submission ${view.submission} at the node service of ${this.name} is still queued after ${LAND_WITHIN_MS / 60_000} minutes; it stays queued there (GET ${this.url}/operator/submissions/${view.submission})`,
-          );
-        await sleep(1_000);
-        const r = await this.call<SubmissionView>("GET", `/operator/submissions/${view.submission}`, undefined, true);
-        if (r.status !== 200) throw new RemoteError(`submission ${view.submission} at ${this.name}: ${NodeServiceClient.refusal(r.status, r.body)}`);
-        view = r.body;
+        view = await this.waitForSubmission(view.submission);
       }
       if (view.status === "failed")
         throw new RemoteError(`the chain refused records of submission ${view.submission} at ${this.name}: ${view.error ?? "no reason given"}`);
@@ -109,6 +120,32 @@ export class NodeServiceClient {
       }
     }
     return out;
+  }
+
+  /** Posts a relay request as it is: the service's status and answer (202 relayed, 4xx refused with the reason). */
+  async relayRaw(body: unknown): Promise<{ status: number; body: unknown }> {
+    return this.call("POST", "/institution/queries", body);
+  }
+
+  /** The node's query log: its size and the size its latest commitment covers. */
+  async logState(): Promise<{ size: number; committed: number }> {
+    const r = await this.call<{ logSize: number; commitments: { size: number }[] }>("GET", "/log/commitments");
+    if (r.status !== 200) throw new RemoteError(`the node service of ${this.name}: log commitments: ${NodeServiceClient.refusal(r.status, r.body)}`);
+    return { size: r.body.logSize, committed: r.body.commitments.at(-1)?.size ?? 0 };
+  }
+
+  /** Waits (bounded) until the node's query log has at least `size` entries, all covered by its latest commitment. */
+  async waitForCommittedLog(size: number, withinMs: number, pollMs = 1_000): Promise<{ size: number; committed: number }> {
+    const deadline = Date.now() + withinMs;
+    for (;;) {
+      const s = await this.logState();
+      if (s.size >= size && s.committed >= s.size) return s;
+      if (Date.now() > deadline)
+        throw new RemoteError(
+          `the query log of ${this.name} has ${s.size} entries (${size} awaited), ${s.committed} committed, after ${Math.round(withinMs / 1000)} s`,
+        );
+      await sleep(pollMs);
+    }
   }
 
   /** Relays an institution's signed query (`POST /institution/queries`). */
@@ -128,18 +165,21 @@ export class NodeServiceClient {
   }
 }
 
+/** The network manifest's nodes whose service runs, when `networkName` is the multi-node network (of chain `chainId`, if given). */
+function runningServiceNodes(networkName: string, chainId?: string): NetworkNode[] {
+  if (networkName !== "yrd") return [];
+  const m = readNetworkManifest(networkManifestPath(networkDir()));
+  if (!m || (chainId !== undefined && m.chainId !== chainId)) return [];
+  return m.nodes.filter((n) => n.apiPort && isServiceProcess(n.servicePid, n.id));
+}
+
 /**
  * The node services running beside the validators of the multi-node network the session is on, by node id
  * (none on any other network, or when the network manifest is of another chain).
  */
 export function runningServices(session: Session): Map<number, NodeServiceClient> {
   const out = new Map<number, NodeServiceClient>();
-  if (session.manifest.network !== "yrd") return out;
-  // the network manifest of this chain only
-  const m = readNetworkManifest(networkManifestPath(networkDir()));
-  if (!m || m.chainId !== session.manifest.chainId) return out;
-  for (const n of m.nodes) {
-    if (!n.apiPort || !isServiceProcess(n.servicePid, n.id)) continue;
+  for (const n of runningServiceNodes(session.manifest.network, session.manifest.chainId)) {
     const node = session.manifest.nodes.find((x) => x.id === n.id);
     if (node) out.set(node.nodeId, new NodeServiceClient(node.nodeId, n.id, `http://127.0.0.1:${n.apiPort}`, tokenPath(session.storeDir, n.id)));
   }
@@ -148,7 +188,5 @@ export function runningServices(session: Session): Map<number, NodeServiceClient
 
 /** Ids of the node services running on the multi-node network, when `networkName` is that network. */
 export function runningServiceNames(networkName: string): string[] {
-  if (networkName !== "yrd") return [];
-  const m = readNetworkManifest(networkManifestPath(networkDir()));
-  return m ? m.nodes.filter((n) => n.apiPort && isServiceProcess(n.servicePid, n.id)).map((n) => n.id) : [];
+  return runningServiceNodes(networkName).map((n) => n.id);
 }

@@ -9,6 +9,7 @@
  * nothing is in flight. A background loop (every `pollMs`, each pass bounded) settles what a chain error left
  * unfinished, reads the next blocks of QueryDesk events, and fires the batch and commit triggers.
  */
+import { DEFAULT_LIVE_CHUNK } from "../ledger/attest.js";
 import type { CityNode } from "../node/city-node.js";
 import type { Session } from "../session.js";
 import { operatorToken, tokenPath } from "./auth.js";
@@ -24,6 +25,8 @@ export interface NodeServiceOptions {
   batchSize?: number;
   /** … or when the oldest queued record has waited this long. Neither given: every submission is attested live at once. */
   batchSeconds?: number;
+  /** Live mode: records per transaction (default 100: a multiAttest of up to 100; 1: one attest each). */
+  liveChunk?: number;
   /** Commit the query log when this many entries are uncommitted … */
   commitSize: number;
   /** … or when the oldest uncommitted entry has waited this long. */
@@ -40,8 +43,10 @@ export const DEFAULT_BATCH_SECONDS = 10;
 export const DEFAULT_COMMIT_SIZE = 100;
 export const DEFAULT_COMMIT_SECONDS = 60;
 export const DEFAULT_POLL_MS = 1000;
-/** Records of one live flush (one multiAttest each chunk of 100). */
-const LIVE_FLUSH = 1000;
+/** Most records of one live transaction (a multiAttest of 100 uses ~6.7M gas). */
+export const MAX_LIVE_CHUNK = 100;
+/** Records of one live flush (`liveChunk` records a transaction). */
+const LIVE_FLUSH = 5000;
 /** Flushes of one trigger pass at most (each bounded in records). */
 const MAX_FLUSHES_PER_PASS = 16;
 /** Block ranges of QueryDesk events read in one pass at most (a service far behind catches up over several passes). */
@@ -151,6 +156,10 @@ export class NodeService {
     return this.opts.batchSize ?? DEFAULT_BATCH_SIZE;
   }
 
+  get liveChunk(): number {
+    return this.opts.liveChunk ?? DEFAULT_LIVE_CHUNK;
+  }
+
   get batchSeconds(): number {
     return this.opts.batchSeconds ?? DEFAULT_BATCH_SECONDS;
   }
@@ -209,7 +218,7 @@ export class NodeService {
       mode,
       nodeId: this.node.nodeId,
       max: this.batchMode ? this.batchSize : LIVE_FLUSH,
-      chunk: this.batchMode ? this.batchSize : 100,
+      chunk: this.batchMode ? this.batchSize : this.liveChunk,
     });
     if (r.landed + r.refused > 0) {
       this.metrics.batches.inc({ mode });

@@ -110,14 +110,17 @@ export class SubmissionQueue {
   /** Records that landed: out of the queue, proof files into their submissions (one SQLite transaction). */
   landed(items: readonly { queued: Queued; proof: ProofFile }[]): void {
     this.store.transaction(() => {
+      const touched = new Map<number, Submission | undefined>();
       for (const { queued, proof } of items) {
-        const s = this.get(queued.submission);
-        if (s) {
-          s.proofs[queued.index] = proof;
-          if (s.proofs.every((p) => p !== null)) s.status = s.error ? "failed" : "attested";
-          this.put(s);
-        }
+        if (!touched.has(queued.submission)) touched.set(queued.submission, this.get(queued.submission));
+        const s = touched.get(queued.submission);
+        if (s) s.proofs[queued.index] = proof;
         this.store.stmt("DELETE FROM meta WHERE key = ?").run(QUEUE + pad(queued.seq));
+      }
+      for (const s of touched.values()) {
+        if (!s) continue;
+        if (s.proofs.every((p) => p !== null)) s.status = s.error ? "failed" : "attested";
+        this.put(s);
       }
     });
   }
@@ -147,6 +150,8 @@ export interface FlushOptions {
 }
 
 const key = (r: { enterprise: string; category: number }) => `${r.enterprise}:${r.category}`;
+/** Landed records written out of the queue together. */
+const LANDED_GROUP = 250;
 
 /**
  * Attests queued records (one flush): returns how many records landed. A refusal by the chain fails the
@@ -179,19 +184,31 @@ export async function flushQueue(
     };
   });
   let landed = 0;
+  // what landed leaves the queue in groups (one SQLite transaction, each submission rewritten once): a crash
+  // before a group is written leaves its records queued, and the next flush finds them attested (see above)
+  let pending: { queued: Queued; proof: ProofFile }[] = [];
+  const write = () => {
+    if (pending.length === 0) return;
+    queue.landed(pending);
+    landed += pending.length;
+    pending = [];
+  };
   const onAttested = (records: AttestedRecord[]) => {
-    const done = records.map(({ unchanged: _u, ...r }) => ({ queued: byKey.get(key(r))!, proof: toProofFile(manifest, r) }));
-    queue.landed(done);
-    for (const d of done) byKey.delete(key(d.queued));
-    landed += done.length;
+    for (const { unchanged: _u, ...r } of records) {
+      pending.push({ queued: byKey.get(key(r))!, proof: toProofFile(manifest, r) });
+      byKey.delete(key(r));
+    }
+    if (pending.length >= LANDED_GROUP) write();
   };
   try {
     await attestRecords(session, items, { mode: opts.mode, nodeId: opts.nodeId, chunkSize: opts.chunk, onAttested });
   } catch (e) {
+    write();
     if (!(e instanceof WriteRefused)) throw e;
     const rest = [...byKey.values()];
     queue.refused(rest, e.reason);
     return { landed, refused: rest.length };
   }
+  write();
   return { landed, refused: 0 };
 }

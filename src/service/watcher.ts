@@ -12,15 +12,21 @@
  * no longer pending is passed over, and the node has already settled the unfinished steps when it started.
  * So no request is missed and none is answered twice.
  */
+import { requiredConfirmations } from "../chain/send.js";
 import type { CityNode } from "../node/city-node.js";
 import { WriteRefused } from "../node/city-node.js";
 import { planAnswer } from "../query/live.js";
 import type { CreditReport } from "../query/report.js";
 import type { Session } from "../session.js";
+import { inOrderWindow } from "../replay/window.js";
 
 const CURSOR = "service/watcher-block";
 const REPORTS = "service/reports/";
 const REQUESTED = 1n;
+/** Queries read from the chain side by side. */
+const READ_WINDOW = 32;
+/** Answers in flight at once, on a node that pipelines. */
+const SEND_WINDOW = 4096;
 
 export type AnswerOutcome = "fulfilled" | "denied" | "refused" | "not-serving" | "already-answered";
 
@@ -52,56 +58,89 @@ export class QueryWatcher {
   /** Handles the events of the next range of blocks (at most `maxBlocks`): the queries answered, and whether blocks are left. */
   async poll(): Promise<{ answered: number; behind: boolean }> {
     const desk = this.session.contracts.desk;
-    const head = await this.session.conn.ethers.provider.getBlockNumber();
+    // only blocks with the confirmations the chain needs: a replaced block renumbers the queries it requested
+    // (seen on Clique under load: a node answered "its" query 7, which the replacing block gave to another city)
+    const head = (await this.session.conn.ethers.provider.getBlockNumber()) - (requiredConfirmations() - 1);
     const from = this.cursor() + 1;
     if (from > head) return { answered: 0, behind: false };
     const to = Math.min(head, from + this.opts.maxBlocks - 1);
-    const events = await desk.queryFilter(desk.filters.QueryRequested(), from, to);
+    const events = (await desk.queryFilter(desk.filters.QueryRequested(), from, to)).filter((ev) => String(ev.args.servingCity) === this.node.city);
     let answered = 0;
-    for (const ev of events) {
-      if (String(ev.args.servingCity) !== this.node.city) continue;
-      const outcome = await this.serial(() => this.answer(ev.args.queryId, ev.blockNumber));
-      this.opts.onAnswer?.(outcome, ev.args.queryId);
-      if (outcome === "fulfilled" || outcome === "denied") answered++;
+    if (events.length > 0) {
+      const outcomes = await this.serial(() => this.answer(events.map((ev) => ({ queryId: ev.args.queryId, block: ev.blockNumber }))));
+      outcomes.forEach((outcome, i) => {
+        this.opts.onAnswer?.(outcome, events[i].args.queryId);
+        if (outcome === "fulfilled" || outcome === "denied") answered++;
+      });
     }
     this.moveCursor(to);
     return { answered, behind: to < head };
   }
 
-  /** Answers query `queryId` (requested in block `block`) if this node serves it and it is still pending. */
-  private async answer(queryId: bigint, block: number): Promise<AnswerOutcome> {
+  /**
+   * Answers the queries (requested in the blocks given, in event order) that this node serves and that are still
+   * pending. The chain is read for all of them side by side; each answer is journaled in event order (with the
+   * cursor before its block), then the answers go out together on a node that pipelines (one at a time otherwise).
+   */
+  private async answer(requests: readonly { queryId: bigint; block: number }[]): Promise<AnswerOutcome[]> {
     const node = this.node;
-    if (node.journal.get(`fulfil/${queryId}`) || node.journal.get(`deny/${queryId}`)) return "already-answered";
+    const provider = this.session.conn.ethers.provider;
     const serving = await this.session.activeNodeOf(node.city).catch(() => undefined);
-    if (serving !== node.nodeId) return "not-serving";
-    const q = await this.session.contracts.desk.query(queryId);
-    if (q.status !== REQUESTED) return "already-answered";
-    const time = (await this.session.conn.ethers.provider.getBlock(block))!.timestamp;
-    const { step, reports } = planAnswer(
-      node.store,
-      {
-        queryId,
-        enterprise: q.enterprise,
-        institution: Number(q.institution),
-        purpose: Number(q.purpose),
-        categories: Number(q.categories),
-        authorizationId: q.authorizationId,
+    if (serving !== node.nodeId) return requests.map(() => "not-serving");
+    const times = new Map<number, Promise<number>>();
+    const timeOf = (block: number) => {
+      let t = times.get(block);
+      if (!t) times.set(block, (t = provider.getBlock(block).then((b) => b!.timestamp)));
+      return t;
+    };
+    const outcomes: AnswerOutcome[] = requests.map(() => "already-answered");
+    const planned: { i: number; step: ReturnType<typeof planAnswer>["step"]; reports: CreditReport[]; block: number }[] = [];
+    await inOrderWindow(
+      requests.map((r, i) => ({ ...r, i })),
+      READ_WINDOW,
+      async ({ queryId, block, i }) => {
+        if (node.journal.get(`fulfil/${queryId}`) || node.journal.get(`deny/${queryId}`)) return;
+        const [q, time] = await Promise.all([this.session.contracts.desk.query(queryId), timeOf(block)]);
+        if (q.status !== REQUESTED || String(q.servingCity) !== node.city) return;
+        const { step, reports } = planAnswer(
+          node.store,
+          {
+            queryId,
+            enterprise: q.enterprise,
+            institution: Number(q.institution),
+            purpose: Number(q.purpose),
+            categories: Number(q.categories),
+            authorizationId: q.authorizationId,
+          },
+          node.nodeId,
+          time,
+        );
+        planned.push({ i, step, reports, block });
       },
-      node.nodeId,
-      time,
     );
-    await node.journalSteps([step], () => {
-      if (reports.length > 0) node.store.setMeta(REPORTS + queryId, JSON.stringify(reports));
-      this.moveCursor(block - 1);
+    planned.sort((a, b) => a.i - b.i);
+    const from = await node.height();
+    await inOrderWindow(planned, node.pipelines ? SEND_WINDOW : 1, async ({ i, step, reports, block }) => {
+      const queryId = requests[i].queryId;
+      await node.journalSteps(
+        [step],
+        () => {
+          if (reports.length > 0) node.store.setMeta(REPORTS + queryId, JSON.stringify(reports));
+          this.moveCursor(block - 1);
+        },
+        from,
+      );
+      try {
+        await node.execute(step, { pipelined: true });
+      } catch (e) {
+        if (!(e instanceof WriteRefused)) throw e; // the chain unreachable: the step stays unfinished, settled later
+        this.opts.log?.(`query ${queryId}: ${e.message}`);
+        outcomes[i] = "refused";
+        return;
+      }
+      this.opts.log?.(`query ${queryId}: ${step.kind === "fulfil" ? `fulfilled with ${reports.length} report(s)` : "denied (no record)"}`);
+      outcomes[i] = step.kind === "fulfil" ? "fulfilled" : "denied";
     });
-    try {
-      await node.execute(step);
-    } catch (e) {
-      if (!(e instanceof WriteRefused)) throw e; // the chain unreachable: the step stays unfinished, settled later
-      this.opts.log?.(`query ${queryId}: ${e.message}`);
-      return "refused";
-    }
-    this.opts.log?.(`query ${queryId}: ${step.kind === "fulfil" ? `fulfilled with ${reports.length} report(s)` : "denied (no record)"}`);
-    return step.kind === "fulfil" ? "fulfilled" : "denied";
+    return outcomes;
   }
 }

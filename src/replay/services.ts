@@ -1,0 +1,475 @@
+/**
+ * A live replay through the node services of the multi-node network (`replay --mode live --network yrd` while
+ * `network up` has the services running): the replay acts only as the services' clients, the way the credit
+ * agencies' back offices and the institutions would, and each service is its node's only writer.
+ *
+ * - Records: each replayed city's records (the same contents the workload gives every replay, a basic-info record
+ *   naming the enterprise's own signer) are submitted at the operator route of the city's serving node's service,
+ *   1,000 to a submission (the most the route takes); the service validates them, salts them with its own secret, journals them and attests
+ *   them live (`--live-chunk` records a transaction), then binds the signers.
+ * - Queries: for each query the enterprise signs its authorization (EIP-712) and the institution signs its
+ *   `registerAuthorization` and `requestQuery` transactions here; the sponsor node's service relays them (the
+ *   serving city's when the sponsor runs none). A refused attempt of the workload (no authorization) is sent
+ *   unsigned and must come back 403. The serving city's service sees each request on the QueryDesk and answers
+ *   it by itself (fulfilled with the reports it holds), and commits its query log on its size-or-time trigger.
+ *
+ * What it measures (the figures Hyperledger Caliper reports): the transactions the chain took in each phase
+ * (counted in the blocks, failures being reverted receipts), per second, and each submission's latency — a
+ * record submitted → its proof returned (on chain, with the confirmations the chain needs), a query relayed →
+ * its request mined. Revocations and objections are not replayed (no service route sends them: an objection is
+ * the enterprise's own transaction), nor the cities whose serving node runs no service (a small network).
+ *
+ * Resumable: the state file (`replay-state.json`, `throughServices`) counts the record submissions the services
+ * accepted (they land by themselves) and the query blocks done; a block under way is settled against the chain
+ * (authorizations registered, requests made) before its queries are relayed again.
+ */
+import { computeAddress, hexlify } from "ethers";
+import { institutionWallet } from "../chain/accounts.js";
+import type { ChainConnection } from "../chain/connection.js";
+import { InstitutionCalldata } from "../chain/calldata.js";
+import { signEip1559 } from "../chain/eip1559.js";
+import { LocalAccount, feeParams, type RpcSender } from "../chain/send.js";
+import { FastSigningKey } from "../chain/signing.js";
+import { AuthorizationHasher, consentDomain, signAuthorizationId } from "../consent/authorization.js";
+import { usccBytes } from "../ledger/leaf.js";
+import { QueryOutcome } from "../query/log-entry.js";
+import { Category } from "../records/categories.js";
+import { recordToJson, type CreditRecord } from "../records/index.js";
+import { loadSeeds } from "../seeds.js";
+import { runningServices, type NodeServiceClient } from "../service/remote.js";
+import { Session } from "../session.js";
+import { apportion, loadWorkloadConfig } from "../workload/config.js";
+import { Population } from "../workload/enterprises.js";
+import { generateQueryBlock, type GeneratedQuery } from "../workload/queries.js";
+import { chunkCreditRecords, chunkCount } from "./chunks.js";
+import { replayAuthorization } from "./live.js";
+import { liveEpoch } from "./replay.js";
+import { QUERY_BLOCK, enterprisePrivateKey, newReplayState, queryModel, queryPlan, readState, scaledTargets, writeState, type ReplayState } from "./model.js";
+import { PhaseProgress } from "./progress.js";
+import { inOrderWindow } from "./window.js";
+
+/** Records in one submission at a service's operator route. */
+const RECORDS_PER_SUBMISSION = 1_000; // the most the operator route takes
+/** Submissions awaited at once at each service (each answered once its records are on chain). */
+const SUBMISSIONS_IN_FLIGHT = 3;
+/** Relays awaited at once, over all services. */
+const RELAYS_IN_FLIGHT = 1024;
+/** Bound of the waits for the services' answers and commitments. */
+const SETTLE_WITHIN_MS = 5 * 60_000;
+const QUERY_FULFILLED = 2n;
+const QUERY_DENIED = 3n;
+
+export interface ServiceReplayOptions {
+  scale: number;
+  seed: string;
+  dataDir?: string;
+  resume: boolean;
+  refusedShare?: number;
+  /** Unix seconds the authorizations are valid from (default: the chain's clock). */
+  epoch: number;
+  batchSize: number;
+  progress?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface ServicePhase {
+  phase: "records" | "queries";
+  seconds: number;
+  /** Records submitted, or query attempts relayed. */
+  items: number;
+  /** Transactions the chain took in the phase's blocks, and how many of them reverted. */
+  txs: number;
+  failedTxs: number;
+  txPerSec: number;
+  /** Per submission (records) or relay (queries): submitted → answered, ms. */
+  latencyMs: { p50: number; p95: number; p99: number; count: number };
+  /** Requests the services refused (other than the workload's refused attempts, which must be). */
+  refused: number;
+  blocks: { from: number; to: number };
+}
+
+export interface ServiceReplayReport {
+  mode: "live-through-services";
+  scale: number;
+  seed: string;
+  network: string;
+  chainId: string;
+  services: string[];
+  citiesReplayed: string[];
+  citiesSkipped: string[];
+  phases: ServicePhase[];
+  counts: { records: number; queries: number; refusedAttempts: number; answered: number; fulfilled: number; denied: number; logEntries: number };
+  totals: { seconds: number; txs: number; failedTxs: number; txPerSec: number };
+}
+
+const pct = (sorted: number[], p: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]);
+
+function latency(ms: number[]): ServicePhase["latencyMs"] {
+  const s = [...ms].sort((a, b) => a - b);
+  return { p50: Math.round(pct(s, 50)), p95: Math.round(pct(s, 95)), p99: Math.round(pct(s, 99)), count: s.length };
+}
+
+/** Transactions in blocks [from, to] and how many reverted, from each block's receipts. */
+async function txsIn(rpc: RpcSender, from: number, to: number): Promise<{ txs: number; failed: number }> {
+  let txs = 0;
+  let failed = 0;
+  const blocks = Array.from({ length: Math.max(0, to - from + 1) }, (_, k) => from + k);
+  await inOrderWindow(blocks, 8, async (n) => {
+    const receipts = (await rpc.send("eth_getBlockReceipts", ["0x" + n.toString(16)])) as { status: string }[] | null;
+    for (const r of receipts ?? []) {
+      txs++;
+      if (r.status !== "0x1") failed++;
+    }
+  });
+  return { txs, failed };
+}
+
+/** A phase's figures: from `t0` (performance.now) and the chain block before it (`from`) to now. */
+async function phaseOf(
+  rpc: RpcSender,
+  phase: ServicePhase["phase"],
+  items: number,
+  t0: number,
+  from: number,
+  lat: number[],
+  refused: number,
+): Promise<ServicePhase> {
+  const seconds = (performance.now() - t0) / 1000;
+  const to = Number(await rpc.send("eth_blockNumber", []));
+  const t = await txsIn(rpc, from + 1, to);
+  return {
+    phase,
+    seconds,
+    items,
+    txs: t.txs,
+    failedTxs: t.failed,
+    txPerSec: t.txs / seconds,
+    latencyMs: latency(lat),
+    refused,
+    blocks: { from: from + 1, to },
+  };
+}
+
+/** The services' replay state: the ordinary state file, marked, with its own counters. */
+interface ServiceState extends ReplayState {
+  throughServices: true;
+  submissionsAccepted: number;
+  /** Submissions accepted: service node id and submission id, to wait for. */
+  submissions: [number, number][];
+}
+
+export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceReplayOptions): Promise<ServiceReplayReport> {
+  const log = opts.log ?? (() => {});
+  const seeds = loadSeeds();
+  const cfg = loadWorkloadConfig(seeds);
+  const targets = scaledTargets(seeds, opts.scale);
+  const refusedShare = opts.refusedShare ?? cfg.refusedShare;
+  const session = await Session.open(conn, { dataDir: opts.dataDir, readOnly: true, log });
+  try {
+    const services = runningServices(session);
+    if (services.size === 0) throw new Error("no node service of the network runs: `npm run network -- up` starts them");
+    const rpc = session.conn.ethers.provider;
+    const c = session.contracts;
+    const dir = session.storeDir;
+    if (session.manifest.institutions.length < targets.institutions)
+      throw new Error(
+        `the deployment on the network has ${session.manifest.institutions.length} institutions; a replay at scale ${opts.scale} needs ${targets.institutions}`,
+      );
+
+    // the cities replayed: those whose serving node (the first active node) runs a service
+    const serving = new Map<number, NodeServiceClient>();
+    const skipped: string[] = [];
+    for (const [ci, city] of seeds.cities.entries()) {
+      const id = await session.activeNodeOf(city.code).catch(() => undefined);
+      const svc = id === undefined ? undefined : services.get(id);
+      if (svc) serving.set(ci, svc);
+      else skipped.push(city.nameEn);
+    }
+    if (serving.size === 0) throw new Error("no city's serving node runs a node service: nothing to replay through the services");
+
+    let state = readState(dir) as ServiceState | undefined;
+    if (opts.resume) {
+      if (!state || !state.throughServices) throw new Error(`nothing to resume: no replay through the node services in ${dir}`);
+      if (state.seed !== opts.seed || state.scale !== opts.scale)
+        throw new Error(`--resume: the replay in ${dir} was started with seed ${state.seed} and scale ${state.scale}`);
+      log(`resuming the replay through the node services in ${dir}`);
+    } else {
+      if (state)
+        throw new Error(
+          `a replay already ran on this deployment (state in ${dir}): pass --resume to continue it; a new deployment needs the services stopped (\`npm run network -- down\`, then \`up --skip-services\` and \`replay --fresh\`)`,
+        );
+      state = {
+        ...newReplayState({
+          seed: opts.seed,
+          scale: opts.scale,
+          mode: "live",
+          batchSize: opts.batchSize,
+          refusedShare,
+          institutions: targets.institutions,
+          network: session.manifest.network,
+          chainId: session.manifest.chainId,
+          liveEpoch: await liveEpoch(conn, opts.epoch > 0 ? opts.epoch : undefined),
+        }),
+        throughServices: true,
+        submissionsAccepted: 0,
+        submissions: [],
+      };
+      writeState(dir, state);
+    }
+    const st = state;
+    const counts = apportion(
+      targets.enterprises,
+      seeds.cities.map((x) => cfg.enterpriseShares.get(x.code)!),
+    );
+    const pop = new Population(opts.seed, seeds.cities, counts, cfg.financingShare, cfg.correctionShare, cfg.revocationShare, cfg.objectionShare);
+    const cityNodes = seeds.cities.map((x) => session.nodesOfCity(x.code));
+    const phases: ServicePhase[] = [];
+
+    // the queries of the blocks to come, and their institutions funded and their nonces read: set-up, not timed
+    const institutions = session.manifest.institutions.slice(0, st.institutions);
+    const model = queryModel(
+      { seeds, cfg, pop, cityNodes, seed: opts.seed, institutions, nodeCity: (id) => session.manifest.nodes[id - 1].city },
+      queryPlan(targets, st.refusedShare),
+    );
+    const plan = model.plan;
+    const calldata = new InstitutionCalldata(c.consents.interface, c.desk.interface);
+    const at = { consents: session.manifest.contracts.ConsentRegistry.address, desk: session.manifest.contracts.QueryDesk.address };
+    const hasher = new AuthorizationHasher(consentDomain(session.manifest.chainId, at.consents));
+    const sponsorOf = (institution: number) => institutions[institution - 1].sponsorNodeId;
+    const blocks = Math.ceil(plan.served / QUERY_BLOCK);
+    const queryBlocks = new Map<number, GeneratedQuery[]>();
+    for (let b = st.queryBlocksDone; b < blocks; b++)
+      queryBlocks.set(
+        b,
+        generateQueryBlock(model, b, b * QUERY_BLOCK, Math.min(plan.served, (b + 1) * QUERY_BLOCK)).filter((q) => serving.has(q.city)),
+      );
+    const asking = [
+      ...new Set(
+        [...queryBlocks.values()]
+          .flat()
+          .filter((q) => q.outcome !== QueryOutcome.Refused)
+          .map((q) => q.institution),
+      ),
+    ];
+    const walletOf = (i: number) => institutionWallet(institutions[i - 1].keyIndex);
+    await session.fundMany(
+      asking.map((i) => walletOf(i).address),
+      10n ** 18n,
+      10n ** 20n,
+    );
+    const accounts = new Map<number, LocalAccount>();
+    const openAccounts = (ids: readonly number[]) =>
+      inOrderWindow(ids, 32, async (i) => {
+        accounts.set(i, await LocalAccount.open(rpc, walletOf(i).address, new FastSigningKey(walletOf(i).privateKey)));
+      });
+    if (st.liveBlock === undefined) await openAccounts(asking);
+
+    // ------------------------------------------------------------------ records
+    const submissions: { svc: NodeServiceClient; records: CreditRecord[] }[] = [];
+    for (const [ci, svc] of serving) {
+      const slots = cityNodes[ci].length;
+      let pending: CreditRecord[] = [];
+      const cut = () => {
+        if (pending.length > 0) submissions.push({ svc, records: pending });
+        pending = [];
+      };
+      for (let slot = 0; slot < slots; slot++)
+        for (let chunk = 0; chunk < chunkCount(pop, ci, slot, slots, opts.batchSize); chunk++)
+          for (const { record } of chunkCreditRecords(pop, { city: ci, slot, slots, chunk, batchSize: opts.batchSize })) {
+            // the enterprise's own signer, bound by the service with its basic-info record
+            const r =
+              record.category === Category.BasicInfo ? { ...record, signer: computeAddress(enterprisePrivateKey(opts.seed, record.enterprise)) } : record;
+            pending.push(r);
+            if (pending.length >= RECORDS_PER_SUBMISSION) cut();
+          }
+      cut();
+    }
+    const totalRecords = submissions.reduce((a, s) => a + s.records.length, 0);
+    if (!st.recordsDone) {
+      const progress = new PhaseProgress("records", totalRecords, "records", undefined, opts.progress);
+      const from = await rpc.getBlockNumber();
+      const lat: number[] = [];
+      let refused = 0;
+      let done = submissions.slice(0, st.submissionsAccepted).reduce((a, s) => a + s.records.length, 0);
+      const t0 = performance.now();
+      // each service's submissions in order, a few awaited at once; the services side by side
+      const byService = new Map<NodeServiceClient, number[]>();
+      submissions.forEach((s, k) => {
+        if (k < st.submissionsAccepted) return;
+        byService.set(s.svc, [...(byService.get(s.svc) ?? []), k]);
+      });
+      let accepted = st.submissionsAccepted;
+      const acceptedSet = new Set<number>();
+      await Promise.all(
+        [...byService].map(([svc, ks]) =>
+          inOrderWindow(ks, SUBMISSIONS_IN_FLIGHT, async (k) => {
+            const started = performance.now();
+            const r = await svc.submit(submissions[k].records.map((x) => JSON.parse(recordToJson(x)) as unknown));
+            // accepted (queued in the service's store) in submission order: the state counts a prefix
+            acceptedSet.add(k);
+            while (acceptedSet.has(accepted)) {
+              st.submissions.push([svc.nodeId, k]);
+              accepted++;
+            }
+            st.submissionsAccepted = accepted;
+            writeState(dir, st);
+            const landed = r.status === "attested" ? r : await svc.waitForSubmission(r.submission, SETTLE_WITHIN_MS);
+            if (landed.status === "failed") {
+              refused++;
+              log(`submission ${r.submission} at ${svc.name}: ${landed.error ?? "refused"}`);
+            }
+            lat.push(performance.now() - started);
+            done += submissions[k].records.length;
+            progress.update(done);
+          }),
+        ),
+      );
+      progress.stop();
+      phases.push(await phaseOf(rpc, "records", totalRecords, t0, from, lat, refused));
+      st.recordsDone = true;
+      writeState(dir, st);
+    }
+
+    // ------------------------------------------------------------------ queries
+    const epoch = st.liveEpoch!;
+    // each serving service's log before the phase, and the answers (one log entry each) it is to append
+    const logBefore = new Map<NodeServiceClient, number>();
+    for (const svc of new Set(serving.values())) logBefore.set(svc, (await svc.logState()).size);
+    const answersAt = new Map<NodeServiceClient, number>();
+    const progress = new PhaseProgress("queries", plan.served, "queries", undefined, opts.progress);
+    const from = await rpc.getBlockNumber();
+    const lat: number[] = [];
+    const relayed = new Set<string>();
+    let refusedAttempts = 0;
+    let refused = 0;
+    let attempts = 0;
+    const t0 = performance.now();
+    for (let b = st.queryBlocksDone; b < blocks; b++) {
+      const hi = Math.min(plan.served, (b + 1) * QUERY_BLOCK);
+      const queries = queryBlocks.get(b)!;
+      const resumedFrom = st.liveBlock?.block === b ? st.liveBlock.fromChainBlock : undefined;
+      if (resumedFrom === undefined) {
+        st.liveBlock = { block: b, fromChainBlock: await rpc.getBlockNumber() };
+        writeState(dir, st);
+      }
+      // settle a block under way: requests made before the interruption are not relayed again, and the nonces are
+      // read again (its transactions are signed anew)
+      const requestedBefore = new Set<string>();
+      if (resumedFrom !== undefined) {
+        for (const ev of await c.desk.queryFilter(c.desk.filters.QueryRequested(), resumedFrom)) requestedBefore.add(ev.args.authorizationId);
+        await openAccounts(asking);
+      }
+      const fees = await feeParams(rpc);
+      await inOrderWindow(queries, RELAYS_IN_FLIGHT, async (q) => {
+        attempts++;
+        const svc = services.get(sponsorOf(q.institution)) ?? serving.get(q.city)!;
+        const auth = replayAuthorization(q, epoch);
+        const id = hasher.id(auth);
+        const e18 = hexlify(usccBytes(q.enterprise));
+        const body = {
+          authorization: {
+            enterprise: q.enterprise,
+            institution: q.institution,
+            purpose: q.purpose,
+            categories: q.categories,
+            notBefore: auth.notBefore,
+            notAfter: auth.notAfter,
+            nonce: auth.nonce.toString(),
+          },
+          signature: "0x",
+          requestTx: "",
+          registerTx: undefined as string | undefined,
+        };
+        const request = {
+          to: at.desk,
+          data: calldata.requestQuery({ enterprise: e18, categories: q.categories, purpose: q.purpose, authorizationId: id }),
+          gas: 400_000n,
+        };
+        if (q.outcome === QueryOutcome.Refused) {
+          // no authorization from the enterprise: the service must refuse before anything reaches the chain
+          const w = institutionWallet(institutions[q.institution - 1].keyIndex);
+          body.requestTx = signEip1559({ ...fees, nonce: 0, to: request.to, data: request.data, gasLimit: request.gas }, new FastSigningKey(w.privateKey));
+          const started = performance.now();
+          const r = await svc.relayRaw(body);
+          lat.push(performance.now() - started);
+          if (r.status !== 403) throw new Error(`a query without the enterprise's signature was not refused by ${svc.name} (HTTP ${r.status})`);
+          refusedAttempts++;
+          return;
+        }
+        if (requestedBefore.has(id)) return;
+        const acct = accounts.get(q.institution)!;
+        body.signature = signAuthorizationId(new FastSigningKey(enterprisePrivateKey(opts.seed, q.enterprise)), id);
+        const registered = resumedFrom !== undefined && (await c.consents.consent(id)).enterprise !== "0x" + "00".repeat(18);
+        if (!registered) body.registerTx = acct.sign({ to: at.consents, data: calldata.registerAuthorization(auth, body.signature), gas: 300_000n }, fees);
+        body.requestTx = acct.sign(request, fees);
+        const started = performance.now();
+        const r = await svc.relayRaw(body);
+        lat.push(performance.now() - started);
+        if (r.status !== 202) {
+          refused++;
+          throw new Error(`the node service of ${svc.name} refused query attempt ${q.attempt}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+        }
+        relayed.add((r.body as { queryId: string }).queryId);
+        const server = serving.get(q.city)!;
+        answersAt.set(server, (answersAt.get(server) ?? 0) + 1);
+      });
+      st.queryBlocksDone = b + 1;
+      delete st.liveBlock;
+      writeState(dir, st);
+      progress.update(hi);
+    }
+
+    // the services answer by themselves; wait (bounded) for every answer, then for each log's commitment
+    const answered = { fulfilled: 0, denied: 0 };
+    const deadline = Date.now() + SETTLE_WITHIN_MS;
+    let open = [...relayed];
+    while (open.length > 0) {
+      if (Date.now() > deadline)
+        throw new Error(`${open.length} relayed queries still unanswered after ${SETTLE_WITHIN_MS / 60_000} minutes (first: ${open[0]})`);
+      const still: string[] = [];
+      await inOrderWindow(open, 32, async (id) => {
+        const s = (await c.desk.query(id)).status;
+        if (s === QUERY_FULFILLED) answered.fulfilled++;
+        else if (s === QUERY_DENIED) answered.denied++;
+        else still.push(id);
+      });
+      open = still;
+      if (open.length > 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    let logEntries = 0;
+    for (const svc of new Set(serving.values())) {
+      const s = await svc.waitForCommittedLog(logBefore.get(svc)! + (answersAt.get(svc) ?? 0), Math.max(0, deadline - Date.now()));
+      logEntries += s.size - logBefore.get(svc)!;
+    }
+    progress.stop();
+    phases.push(await phaseOf(rpc, "queries", attempts, t0, from, lat, refused));
+    const total = {
+      seconds: phases.reduce((a, p) => a + p.seconds, 0),
+      txs: phases.reduce((a, p) => a + p.txs, 0),
+      failed: phases.reduce((a, p) => a + p.failedTxs, 0),
+    };
+    return {
+      mode: "live-through-services",
+      scale: opts.scale,
+      seed: opts.seed,
+      network: session.manifest.network,
+      chainId: session.manifest.chainId,
+      services: [...services.values()].map((s) => s.name),
+      citiesReplayed: [...serving.keys()].map((ci) => seeds.cities[ci].nameEn),
+      citiesSkipped: skipped,
+      phases,
+      counts: {
+        records: totalRecords,
+        queries: relayed.size,
+        refusedAttempts,
+        answered: answered.fulfilled + answered.denied,
+        fulfilled: answered.fulfilled,
+        denied: answered.denied,
+        logEntries,
+      },
+      totals: { seconds: total.seconds, txs: total.txs, failedTxs: total.failed, txPerSec: total.txs / total.seconds },
+    };
+  } finally {
+    session.close();
+  }
+}
