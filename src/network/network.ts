@@ -71,6 +71,8 @@ export interface UpResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Beyond one block period, how long a validator that starts sealing gets to seal before the next one starts. */
+const TURN_WAIT_MS = 750;
 
 /** Brings the network up (creating it the first time); resolves once every validator agrees on an advancing head. */
 export async function upNetwork(opts: UpOptions = {}): Promise<UpResult> {
@@ -224,6 +226,38 @@ async function agreement(probes: Probe[]): Promise<{ ok: boolean; number: number
 }
 
 /**
+ * Starts the validators that are not sealing yet: one at a time until a majority (⌊N/2⌋ + 1) seals, each once
+ * every validator agrees on a block above the one before it began or a block period and a bit have passed (geth
+ * discards propagated blocks until it has synced or sealed one itself, so the first ones seal a block 1 each,
+ * one after another; the in-turn one weighs more and wins), then the rest together. Started all at once, 4 signers split at block 2 into two halves of 2
+ * with blocks of equal difficulty, neither of which may seal block 3 (a Clique signer seals at most one block of
+ * any ⌊N/2⌋ + 1 in a row), so the chain stopped for good (seen twice here). Returns the ids started.
+ */
+async function startSealingInTurns(m: NetworkManifest, log: (line: string) => void): Promise<string[]> {
+  const idle = (await Promise.all(m.nodes.map(async (n) => ((await rpc<boolean>(n.httpPort, "eth_mining")) ? undefined : n)))).filter(
+    (n): n is NetworkNode => n !== undefined,
+  );
+  if (idle.length === 0) return [];
+  const majority = Math.floor(m.nodes.length / 2) + 1;
+  const alreadySealing = m.nodes.length - idle.length;
+  const oneByOne = idle.slice(0, Math.max(0, majority - alreadySealing));
+  const started: string[] = [];
+  for (const n of oneByOne) {
+    const before = await agreement(await Promise.all(m.nodes.map(probe)));
+    if (await startSealing(n.httpPort)) started.push(n.id);
+    const until = Date.now() + m.period * 1000 + TURN_WAIT_MS;
+    while (Date.now() < until) {
+      const a = await agreement(await Promise.all(m.nodes.map(probe)));
+      if (a.ok && a.number > before.number) break;
+      await sleep(200);
+    }
+  }
+  for (const n of idle.slice(oneByOne.length)) if (await startSealing(n.httpPort)) started.push(n.id);
+  if (oneByOne.length > 1) log(`sealing started one validator at a time: ${oneByOne.map((n) => n.id).join(", ")}`);
+  return started;
+}
+
+/**
  * Waits until every validator answers with the network's chain id, is peered with every other, and all agree
  * on a head that has advanced since the wait began (so blocks are being sealed). Bounded by `timeoutMs`.
  */
@@ -243,7 +277,7 @@ export async function waitUntilAgreed(m: NetworkManifest, timeoutMs: number, log
     const peered = answering.filter((p) => (p.peers ?? 0) >= want);
     if (answering.length === m.nodes.length && peered.length === m.nodes.length) {
       // every validator sees every other: now they may seal (see startSealing)
-      const sealing = (await Promise.all(m.nodes.map(async (n) => ((await startSealing(n.httpPort)) ? n.id : undefined)))).filter((x) => x);
+      const sealing = await startSealingInTurns(m, log);
       if (sealing.length > 0) log(`peered: ${sealing.join(", ")} start(s) sealing`);
       const a = await agreement(probes);
       first ??= a.number;

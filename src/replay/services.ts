@@ -19,9 +19,10 @@
  * its request mined. Revocations and objections are not replayed (no service route sends them: an objection is
  * the enterprise's own transaction), nor the cities whose serving node runs no service (a small network).
  *
- * Resumable: the state file (`replay-state.json`, `throughServices`) counts the record submissions the services
- * accepted (they land by themselves) and the query blocks done; a block under way is settled against the chain
- * (authorizations registered, requests made) before its queries are relayed again.
+ * Resumable: the state file (`replay-state.json`, `throughServices`) counts the record submissions landed (a rerun
+ * submits the others again: a service reports a record it attested already as unchanged, and attests it no
+ * second time) and the query blocks done; a block under way is settled against the chain (authorizations
+ * registered, requests made) before its queries are relayed again.
  */
 import { computeAddress, hexlify } from "ethers";
 import { institutionWallet } from "../chain/accounts.js";
@@ -153,9 +154,8 @@ async function phaseOf(
 /** The services' replay state: the ordinary state file, marked, with its own counters. */
 interface ServiceState extends ReplayState {
   throughServices: true;
-  submissionsAccepted: number;
-  /** Submissions accepted: service node id and submission id, to wait for. */
-  submissions: [number, number][];
+  /** Record submissions landed (a prefix of the run's submissions, in order). */
+  submissionsLanded: number;
 }
 
 export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceReplayOptions): Promise<ServiceReplayReport> {
@@ -196,7 +196,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     } else {
       if (state)
         throw new Error(
-          `a replay already ran on this deployment (state in ${dir}): pass --resume to continue it; a new deployment needs the services stopped (\`npm run network -- down\`, then \`up --skip-services\` and \`replay --fresh\`)`,
+          `a replay already ran on this deployment (state in ${dir}): pass --resume to continue it. Another one needs a new deployment: \`npm run network -- down\`, \`npm run network -- up --skip-services\`, \`npx hardhat --network yrd yrd deploy --fresh\`, \`npm run network -- down\`, then \`npm run network -- up\` (the services start on the new deployment)`,
         );
       state = {
         ...newReplayState({
@@ -211,8 +211,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
           liveEpoch: await liveEpoch(conn, opts.epoch > 0 ? opts.epoch : undefined),
         }),
         throughServices: true,
-        submissionsAccepted: 0,
-        submissions: [],
+        submissionsLanded: 0,
       };
       writeState(dir, state);
     }
@@ -290,34 +289,32 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       const from = await rpc.getBlockNumber();
       const lat: number[] = [];
       let refused = 0;
-      let done = submissions.slice(0, st.submissionsAccepted).reduce((a, s) => a + s.records.length, 0);
+      let done = submissions.slice(0, st.submissionsLanded).reduce((a, s) => a + s.records.length, 0);
       const t0 = performance.now();
       // each service's submissions in order, a few awaited at once; the services side by side
       const byService = new Map<NodeServiceClient, number[]>();
       submissions.forEach((s, k) => {
-        if (k < st.submissionsAccepted) return;
+        if (k < st.submissionsLanded) return;
         byService.set(s.svc, [...(byService.get(s.svc) ?? []), k]);
       });
-      let accepted = st.submissionsAccepted;
-      const acceptedSet = new Set<number>();
+      let landedPrefix = st.submissionsLanded;
+      const landedSet = new Set<number>();
       await Promise.all(
         [...byService].map(([svc, ks]) =>
           inOrderWindow(ks, SUBMISSIONS_IN_FLIGHT, async (k) => {
             const started = performance.now();
             const r = await svc.submit(submissions[k].records.map((x) => JSON.parse(recordToJson(x)) as unknown));
-            // accepted (queued in the service's store) in submission order: the state counts a prefix
-            acceptedSet.add(k);
-            while (acceptedSet.has(accepted)) {
-              st.submissions.push([svc.nodeId, k]);
-              accepted++;
-            }
-            st.submissionsAccepted = accepted;
-            writeState(dir, st);
             const landed = r.status === "attested" ? r : await svc.waitForSubmission(r.submission, SETTLE_WITHIN_MS);
             if (landed.status === "failed") {
               refused++;
               log(`submission ${r.submission} at ${svc.name}: ${landed.error ?? "refused"}`);
             }
+            // landed, in submission order: the state counts a prefix (a rerun submits the rest again, and the
+            // service finds what it attested already unchanged: nothing is attested twice)
+            landedSet.add(k);
+            while (landedSet.has(landedPrefix)) landedPrefix++;
+            st.submissionsLanded = landedPrefix;
+            writeState(dir, st);
             lat.push(performance.now() - started);
             done += submissions[k].records.length;
             progress.update(done);
