@@ -208,7 +208,8 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     for (;;) {
       const [pending, latest] = await Promise.all([provider.getTransactionCount(operator, "pending"), provider.getTransactionCount(operator, "latest")]);
       if (pending > latest) break;
-      if (answered !== undefined) throw new Error(`the submission was answered before a transaction was seen in the pool: ${answered.slice(0, 500)}`);
+      if (answered !== undefined)
+        throw new Error(`the submission was answered before a transaction was seen in the pool: ${answered.slice(0, 200)} … ${answered.slice(-800)}`);
       if (Date.now() > deadline) throw new Error("the Shanghai service sent nothing within 60 s");
       await sleep(20);
     }
@@ -301,8 +302,17 @@ describe("the consortium on the multi-node chain: validators, node services, a c
 
   it("a live replay goes through the running services: records at their operator routes, queries relayed and answered by them, every log committed; the audit proves it all", async () => {
     const out = join(dir, "replay-out");
-    const replay = await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", "0.00002", "--data-dir", data, "--out", out]);
+    const args = ["--network", "yrd", "replay", "--mode", "live", "--scale", "0.00002", "--data-dir", data, "--out", out];
+    const m = readNetworkManifest(networkManifestPath(env.YRD_NETWORK_DIR))!;
+    const chain = new JsonRpcProvider(`http://127.0.0.1:${m.nodes[2].httpPort}`);
+    const ledger = CreditLedger__factory.connect(readManifest(join(env.YRD_DEPLOYMENTS_DIR, "yrd-862024.json"))!.contracts.CreditLedger.address, chain);
+    const startBlock = await chain.getBlockNumber();
+    // killed (-9) once its first submission has landed, then resumed: the rest is submitted again
+    const killed = await runHardhat(args, env, 600_000, { killWhen: (err) => /records: [\d,]+\/[\d,]+ records/.test(err) });
+    expect(killed.killed, killed.stderr.slice(-2000)).to.equal(true);
+    const replay = await hh([...args, "--resume"]);
     expect(replay.code, replay.stdout.slice(-3000) + replay.stderr.slice(-3000)).to.equal(0);
+    expect(replay.stderr).to.match(/resuming the replay through the node services/);
     expect(replay.stdout).to.match(/replay live through the node services \(sh-1, nj-1, hz-1, hf-1\)/);
     const r = JSON.parse(readFileSync(join(out, "replay-live-services-0.00002-yrd.json"), "utf8")) as ServiceReplayReport;
     expect(r.citiesReplayed).to.deep.equal(["Shanghai", "Nanjing", "Hangzhou", "Hefei"]);
@@ -312,6 +322,9 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     expect([r.counts.answered, r.counts.logEntries]).to.deep.equal([r.counts.queries, r.counts.queries]);
     expect(r.counts.refusedAttempts).to.be.greaterThan(0);
     expect(r.totals.failedTxs).to.equal(0);
+    // nothing attested twice across the interruption: one Attested event per record of the workload
+    const attested = await ledger.queryFilter(ledger.filters.Attested(), startBlock + 1);
+    expect(attested.length).to.equal(r.counts.records);
     // the records phase: the services' live transactions (up to 100 records each: --live-chunk is not set here) and the signer bindings
     expect(r.phases.map((p) => p.phase)).to.deep.equal(["records", "queries"]);
     for (const p of r.phases) expect(p.txs).to.be.greaterThan(0);

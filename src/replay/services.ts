@@ -19,9 +19,9 @@
  * its request mined. Revocations and objections are not replayed (no service route sends them: an objection is
  * the enterprise's own transaction), nor the cities whose serving node runs no service (a small network).
  *
- * Resumable: the state file (`replay-state.json`, `throughServices`) counts the record submissions landed (a rerun
- * submits the others again: a service reports a record it attested already as unchanged, and attests it no
- * second time) and the query blocks done; a block under way is settled against the chain (authorizations
+ * Resumable: the state file (`replay-state.json`, `throughServices`) counts the record submissions landed (a
+ * rerun waits until the services' queues are empty, then submits the rest again, less the records a service
+ * holds at their version already: nothing is attested twice) and the query blocks done; a block under way is settled against the chain (authorizations
  * registered, requests made) before its queries are relayed again.
  */
 import { computeAddress, hexlify } from "ethers";
@@ -35,7 +35,7 @@ import { AuthorizationHasher, consentDomain, signAuthorizationId } from "../cons
 import { usccBytes } from "../ledger/leaf.js";
 import { QueryOutcome } from "../query/log-entry.js";
 import { Category } from "../records/categories.js";
-import { recordToJson, type CreditRecord } from "../records/index.js";
+import { CATEGORY_SLUGS, recordToJson, type CreditRecord } from "../records/index.js";
 import { loadSeeds } from "../seeds.js";
 import { runningServices, type NodeServiceClient } from "../service/remote.js";
 import { Session } from "../session.js";
@@ -151,6 +151,45 @@ async function phaseOf(
   };
 }
 
+/** Records for one submission at a service, with the version each is in the workload. */
+interface Submission {
+  svc: NodeServiceClient;
+  records: CreditRecord[];
+  versions: number[];
+  /** Records of the submission in the workload (`records` may have been cut down on a resumed run). */
+  total: number;
+}
+
+/**
+ * On a resumed run, before submitting again: waits (bounded) until no service has records queued (what an
+ * interrupted run submitted lands first), then leaves out of each submission the records the service already
+ * holds at their version. Submitted twice, a record corrected in the workload (operating status v1, then v2)
+ * would come back as versions 3 and 4, since the service compares a record with its latest version only.
+ */
+async function leaveOutLanded(submissions: Submission[], services: Set<NodeServiceClient>, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + SETTLE_WITHIN_MS;
+  for (const svc of services)
+    while ((await svc.queuedRecords()) > 0) {
+      if (Date.now() > deadline) throw new Error(`the node service of ${svc.name} still has records queued after ${SETTLE_WITHIN_MS / 60_000} minutes`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  let left = 0;
+  for (const s of submissions) {
+    const keep: boolean[] = [];
+    await inOrderWindow(
+      s.records.map((r, i) => ({ r, i })),
+      32,
+      async ({ r, i }) => {
+        keep[i] = (await s.svc.latestVersion(r.enterprise, CATEGORY_SLUGS[r.category])) < s.versions[i];
+      },
+    );
+    left += s.records.filter((_, i) => !keep[i]).length;
+    s.records = s.records.filter((_, i) => keep[i]);
+    s.versions = s.versions.filter((_, i) => keep[i]);
+  }
+  if (left > 0) log(`${left} record(s) of the interrupted run are on chain already: not submitted again`);
+}
+
 /** The services' replay state: the ordinary state file, marked, with its own counters. */
 interface ServiceState extends ReplayState {
   throughServices: true;
@@ -264,32 +303,35 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     if (st.liveBlock === undefined) await openAccounts(asking);
 
     // ------------------------------------------------------------------ records
-    const submissions: { svc: NodeServiceClient; records: CreditRecord[] }[] = [];
+    const submissions: Submission[] = [];
     for (const [ci, svc] of serving) {
       const slots = cityNodes[ci].length;
       let pending: CreditRecord[] = [];
+      let versions: number[] = [];
       const cut = () => {
-        if (pending.length > 0) submissions.push({ svc, records: pending });
+        if (pending.length > 0) submissions.push({ svc, records: pending, versions, total: pending.length });
         pending = [];
+        versions = [];
       };
       for (let slot = 0; slot < slots; slot++)
         for (let chunk = 0; chunk < chunkCount(pop, ci, slot, slots, opts.batchSize); chunk++)
-          for (const { record } of chunkCreditRecords(pop, { city: ci, slot, slots, chunk, batchSize: opts.batchSize })) {
+          for (const { record, version } of chunkCreditRecords(pop, { city: ci, slot, slots, chunk, batchSize: opts.batchSize })) {
             // the enterprise's own signer, bound by the service with its basic-info record
             const r =
               record.category === Category.BasicInfo ? { ...record, signer: computeAddress(enterprisePrivateKey(opts.seed, record.enterprise)) } : record;
             pending.push(r);
+            versions.push(version);
             if (pending.length >= RECORDS_PER_SUBMISSION) cut();
           }
       cut();
     }
-    const totalRecords = submissions.reduce((a, s) => a + s.records.length, 0);
+    const totalRecords = submissions.reduce((a, s) => a + s.total, 0);
     if (!st.recordsDone) {
       const progress = new PhaseProgress("records", totalRecords, "records", undefined, opts.progress);
       const from = await rpc.getBlockNumber();
       const lat: number[] = [];
       let refused = 0;
-      let done = submissions.slice(0, st.submissionsLanded).reduce((a, s) => a + s.records.length, 0);
+      let done = submissions.slice(0, st.submissionsLanded).reduce((a, s) => a + s.total, 0);
       const t0 = performance.now();
       // each service's submissions in order, a few awaited at once; the services side by side
       const byService = new Map<NodeServiceClient, number[]>();
@@ -297,26 +339,29 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
         if (k < st.submissionsLanded) return;
         byService.set(s.svc, [...(byService.get(s.svc) ?? []), k]);
       });
+      if (opts.resume) await leaveOutLanded(submissions.slice(st.submissionsLanded), new Set(serving.values()), log);
       let landedPrefix = st.submissionsLanded;
       const landedSet = new Set<number>();
       await Promise.all(
         [...byService].map(([svc, ks]) =>
           inOrderWindow(ks, SUBMISSIONS_IN_FLIGHT, async (k) => {
             const started = performance.now();
-            const r = await svc.submit(submissions[k].records.map((x) => JSON.parse(recordToJson(x)) as unknown));
-            const landed = r.status === "attested" ? r : await svc.waitForSubmission(r.submission, SETTLE_WITHIN_MS);
-            if (landed.status === "failed") {
-              refused++;
-              log(`submission ${r.submission} at ${svc.name}: ${landed.error ?? "refused"}`);
+            if (submissions[k].records.length > 0) {
+              const r = await svc.submit(submissions[k].records.map((x) => JSON.parse(recordToJson(x)) as unknown));
+              const landed = r.status === "attested" ? r : await svc.waitForSubmission(r.submission, SETTLE_WITHIN_MS);
+              if (landed.status === "failed") {
+                refused++;
+                log(`submission ${r.submission} at ${svc.name}: ${landed.error ?? "refused"}`);
+              }
             }
-            // landed, in submission order: the state counts a prefix (a rerun submits the rest again, and the
-            // service finds what it attested already unchanged: nothing is attested twice)
+            // landed, in submission order: the state counts a prefix (a rerun submits the rest again, less what
+            // the services hold already: `leaveOutLanded`)
             landedSet.add(k);
             while (landedSet.has(landedPrefix)) landedPrefix++;
             st.submissionsLanded = landedPrefix;
             writeState(dir, st);
             lat.push(performance.now() - started);
-            done += submissions[k].records.length;
+            done += submissions[k].total;
             progress.update(done);
           }),
         ),

@@ -122,6 +122,23 @@ export class NodeServiceClient {
     return out;
   }
 
+  /** Records queued at the service, not yet on chain (from /health). */
+  async queuedRecords(): Promise<number> {
+    const r = await this.call<{ queuedRecords?: number }>("GET", "/health");
+    if (typeof r.body.queuedRecords !== "number")
+      throw new RemoteError(`the node service of ${this.name}: /health: ${NodeServiceClient.refusal(r.status, r.body)}`);
+    return r.body.queuedRecords;
+  }
+
+  /** The latest version of a record the node holds (0: none), from its public status route. */
+  async latestVersion(enterprise: string, categorySlug: string): Promise<number> {
+    const r = await this.call<{ version?: number }>("GET", `/records/${enterprise}/${categorySlug}/status`);
+    if (r.status === 404) return 0;
+    if (typeof r.body.version !== "number")
+      throw new RemoteError(`the node service of ${this.name}: status of ${enterprise} ${categorySlug}: ${NodeServiceClient.refusal(r.status, r.body)}`);
+    return r.body.version;
+  }
+
   /** Posts a relay request as it is: the service's status and answer (202 relayed, 4xx refused with the reason). */
   async relayRaw(body: unknown): Promise<{ status: number; body: unknown }> {
     return this.call("POST", "/institution/queries", body);
