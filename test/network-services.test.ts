@@ -193,6 +193,7 @@ describe("the consortium on the multi-node chain: validators, node services, a c
       asOf: "2024-06-30",
     }));
     let answered: string | undefined;
+    let retried = false;
     const post = fetch(`http://127.0.0.1:${sh.apiPort}/operator/records`, {
       method: "POST",
       headers,
@@ -208,15 +209,22 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     for (;;) {
       const [pending, latest] = await Promise.all([provider.getTransactionCount(operator, "pending"), provider.getTransactionCount(operator, "latest")]);
       if (pending > latest) break;
-      if (answered !== undefined)
+      // a first attempt the chain did not take (202, queued, with a note; seen once in CI) is retried by the
+      // service's loop within a second: the kill then comes during the retry
+      if (answered !== undefined && !answered.startsWith("202 ")) {
         throw new Error(`the submission was answered before a transaction was seen in the pool: ${answered.slice(0, 200)} … ${answered.slice(-800)}`);
+      }
+      if (answered?.startsWith("202 ") && !retried) {
+        retried = true;
+        console.warn(`      (first attempt not on chain: ${answered.slice(-600)})`);
+      }
       if (Date.now() > deadline) throw new Error("the Shanghai service sent nothing within 60 s");
       await sleep(20);
     }
     process.kill(sh.servicePid!, "SIGKILL");
     for (let i = 0; i < 100 && isServiceProcess(sh.servicePid, "sh-1"); i++) await sleep(50);
     expect(isServiceProcess(sh.servicePid, "sh-1"), "the killed service is gone").to.equal(false);
-    expect(await post).to.be.instanceOf(Error); // its answer never came
+    if (!retried) expect(await post).to.be.instanceOf(Error); // its answer never came
 
     // `up` on the running network starts the missing service; on start it settles the unfinished steps
     const logFile = join(sh.dataDir, "service.log");
