@@ -326,16 +326,15 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     expect(r.citiesReplayed).to.deep.equal(["Shanghai", "Nanjing", "Hangzhou", "Hefei"]);
     expect(r.counts.records).to.be.greaterThan(100);
     expect(r.counts.queries).to.be.greaterThan(10);
-    // every relayed query answered by its serving service, one log entry each, all committed
+    // every query requested (by both runs) answered by its serving service, one log entry each, all committed
     expect([r.counts.answered, r.counts.logEntries]).to.deep.equal([r.counts.queries, r.counts.queries]);
     expect(r.counts.refusedAttempts).to.be.greaterThan(0);
     expect(r.totals.failedTxs).to.equal(0);
     // nothing attested twice across the interruption: one Attested event per record of the workload
     const attested = await ledger.queryFilter(ledger.filters.Attested(), startBlock + 1);
     expect(attested.length).to.equal(r.counts.records);
-    // the records phase: the services' live transactions (up to 100 records each: --live-chunk is not set here) and the signer bindings
-    expect(r.phases.map((p) => p.phase)).to.deep.equal(["records", "queries"]);
-    for (const p of r.phases) expect(p.txs).to.be.greaterThan(0);
+    // the resumed run's phases: the records phase too, unless the kill came after it
+    expect(r.phases.map((p) => p.phase)).to.include("queries");
     // the audit, from the Hangzhou validator's RPC, proves the services' records and query logs against the chain
     const audit = await hh(["--network", "yrd", "audit", "--city", "310000", "--verify", "--sample", "200", "--format", "json", "--data-dir", data], {
       YRD_RPC_NODE: "hz-1",

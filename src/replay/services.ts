@@ -99,6 +99,10 @@ export interface ServiceReplayReport {
   citiesReplayed: string[];
   citiesSkipped: string[];
   phases: ServicePhase[];
+  /**
+   * Over the whole replay (an interrupted run's part included): records of the workload; queries requested on
+   * chain since the queries phase began, answered and logged; the refused attempts the services refused.
+   */
   counts: { records: number; queries: number; refusedAttempts: number; answered: number; fulfilled: number; denied: number; logEntries: number };
   totals: { seconds: number; txs: number; failedTxs: number; txPerSec: number };
 }
@@ -195,6 +199,10 @@ interface ServiceState extends ReplayState {
   throughServices: true;
   /** Record submissions landed (a prefix of the run's submissions, in order). */
   submissionsLanded: number;
+  /** Where the queries phase began: the chain block before it, and each serving service's log size. */
+  queriesFrom?: { block: number; logSizes: Record<string, number> };
+  /** The workload's refused attempts refused by the services, in the query blocks done. */
+  refusedAttempts?: number;
 }
 
 export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceReplayOptions): Promise<ServiceReplayReport> {
@@ -374,15 +382,17 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
 
     // ------------------------------------------------------------------ queries
     const epoch = st.liveEpoch!;
-    // each serving service's log before the phase, and the answers (one log entry each) it is to append
-    const logBefore = new Map<NodeServiceClient, number>();
-    for (const svc of new Set(serving.values())) logBefore.set(svc, (await svc.logState()).size);
-    const answersAt = new Map<NodeServiceClient, number>();
+    // each serving service's log before the phase (kept in the state: a resumed run counts from there too) and the
+    // chain block the phase began at (every query requested since is the replay's)
+    if (st.queriesFrom === undefined) {
+      st.queriesFrom = { block: await rpc.getBlockNumber(), logSizes: {} };
+      for (const svc of new Set(serving.values())) st.queriesFrom.logSizes[svc.name] = (await svc.logState()).size;
+      writeState(dir, st);
+    }
+    const queriesFrom = st.queriesFrom;
     const progress = new PhaseProgress("queries", plan.served, "queries", undefined, opts.progress);
     const from = await rpc.getBlockNumber();
     const lat: number[] = [];
-    const relayed = new Set<string>();
-    let refusedAttempts = 0;
     let refused = 0;
     let attempts = 0;
     const t0 = performance.now();
@@ -402,6 +412,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
         await openAccounts(asking);
       }
       const fees = await feeParams(rpc);
+      let refusedInBlock = 0;
       await inOrderWindow(queries, RELAYS_IN_FLIGHT, async (q) => {
         attempts++;
         const svc = services.get(sponsorOf(q.institution)) ?? serving.get(q.city)!;
@@ -435,7 +446,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
           const r = await svc.relayRaw(body);
           lat.push(performance.now() - started);
           if (r.status !== 403) throw new Error(`a query without the enterprise's signature was not refused by ${svc.name} (HTTP ${r.status})`);
-          refusedAttempts++;
+          refusedInBlock++;
           return;
         }
         if (requestedBefore.has(id)) return;
@@ -451,24 +462,25 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
           refused++;
           throw new Error(`the node service of ${svc.name} refused query attempt ${q.attempt}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
         }
-        relayed.add((r.body as { queryId: string }).queryId);
-        const server = serving.get(q.city)!;
-        answersAt.set(server, (answersAt.get(server) ?? 0) + 1);
       });
+      st.refusedAttempts = (st.refusedAttempts ?? 0) + refusedInBlock;
       st.queryBlocksDone = b + 1;
       delete st.liveBlock;
       writeState(dir, st);
       progress.update(hi);
     }
 
-    // the services answer by themselves; wait (bounded) for every answer, then for each log's commitment
+    // the services answer by themselves: every query requested since the phase began (this run's and an
+    // interrupted one's) is waited for (bounded) until answered, then each serving log until it is committed
+    // with one entry per query it answered
+    const requested = await c.desk.queryFilter(c.desk.filters.QueryRequested(), queriesFrom.block + 1);
     const answered = { fulfilled: 0, denied: 0 };
     const deadline = Date.now() + SETTLE_WITHIN_MS;
-    let open = [...relayed];
+    let open = requested.map((ev) => ev.args.queryId);
     while (open.length > 0) {
       if (Date.now() > deadline)
         throw new Error(`${open.length} relayed queries still unanswered after ${SETTLE_WITHIN_MS / 60_000} minutes (first: ${open[0]})`);
-      const still: string[] = [];
+      const still: bigint[] = [];
       await inOrderWindow(open, 32, async (id) => {
         const s = (await c.desk.query(id)).status;
         if (s === QUERY_FULFILLED) answered.fulfilled++;
@@ -478,10 +490,17 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       open = still;
       if (open.length > 0) await new Promise((r) => setTimeout(r, 500));
     }
+    const servedBy = new Map<string, number>();
+    for (const ev of requested) {
+      const city = seeds.cities.findIndex((x) => x.code === String(ev.args.servingCity));
+      const svc = serving.get(city);
+      if (svc) servedBy.set(svc.name, (servedBy.get(svc.name) ?? 0) + 1);
+    }
     let logEntries = 0;
     for (const svc of new Set(serving.values())) {
-      const s = await svc.waitForCommittedLog(logBefore.get(svc)! + (answersAt.get(svc) ?? 0), Math.max(0, deadline - Date.now()));
-      logEntries += s.size - logBefore.get(svc)!;
+      const before = queriesFrom.logSizes[svc.name] ?? 0;
+      const s = await svc.waitForCommittedLog(before + (servedBy.get(svc.name) ?? 0), Math.max(0, deadline - Date.now()));
+      logEntries += s.size - before;
     }
     progress.stop();
     phases.push(await phaseOf(rpc, "queries", attempts, t0, from, lat, refused));
@@ -502,8 +521,8 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       phases,
       counts: {
         records: totalRecords,
-        queries: relayed.size,
-        refusedAttempts,
+        queries: requested.length,
+        refusedAttempts: st.refusedAttempts ?? 0,
         answered: answered.fulfilled + answered.denied,
         fulfilled: answered.fulfilled,
         denied: answered.denied,
