@@ -8,7 +8,9 @@
  *
  * Two ways to send the same steps: `checked` (ethers: the chain estimates the call first, so a refused write
  * fails with its custom error before anything is sent) and `fast` (the node account's eth_sendTransaction
- * with a fixed gas limit and one receipt call: the live replay's hot path).
+ * with a fixed gas limit and one receipt call: the live replay's hot path). On a chain that seals on a clock,
+ * steps go out in the order of the calls with a nonce counter of the node's own, signed here when the
+ * operator's key is (`signingKey`), and `pipelined` ones are checked first, several at once.
  */
 import { getBytes, hexlify, type Signer } from "ethers";
 import { revertReason, type Contracts } from "../chain/contracts.js";
@@ -100,8 +102,9 @@ export interface ExecuteOptions {
   fast?: boolean;
   /**
    * On a node with ordered submissions: checked first with one call (a large multi-item step estimated), so a
-   * refused write fails with its custom error before it is sent, as on the checked path; then submit on the ordered path without waiting for the node's earlier steps'
-   * receipts, so several independent steps of one node can share a block.
+   * refused write fails with its custom error before it is sent, as on the checked path; then submitted on the
+   * ordered path without waiting for the node's earlier steps' receipts, so several independent steps of one
+   * node can share a block.
    */
   pipelined?: boolean;
   /** Mark the step done later, with others in one SQLite transaction (`flush`); a crash before leaves it to settling. */
