@@ -213,6 +213,9 @@ export class NodeService {
   }
 
   private async flushOnce(): Promise<{ landed: number; refused: number }> {
+    // steps an earlier flush left unfinished (the chain did not take them) are settled first: a record still
+    // pending would not be found as the node's current version, and would be attested again as the next one
+    if (this.node.journal.unfinished().length > 0) await this.node.settle();
     const mode = this.batchMode ? "batch" : "live";
     const r = await flushQueue(this.session, this.session.manifest, this.queue, {
       mode,
