@@ -281,7 +281,9 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
     if (!binds) {
       const steps = await signerBindings(session, node, group);
       if (steps.length > 0) await node.journalSteps(steps);
-      for (const step of steps) await node.execute(step, { pipelined: true });
+      await inOrderWindow(steps, node.pipelines ? PIPELINE_WINDOW : 1, async (step) => {
+        await node.execute(step, { pipelined: true });
+      });
     }
   }
   return out;

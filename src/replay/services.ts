@@ -24,7 +24,7 @@
  * holds at their version already: nothing is attested twice) and the query blocks done; a block under way is settled against the chain (authorizations
  * registered, requests made) before its queries are relayed again.
  */
-import { computeAddress, hexlify } from "ethers";
+import { computeAddress, hexlify, type Wallet } from "ethers";
 import { institutionWallet } from "../chain/accounts.js";
 import type { ChainConnection } from "../chain/connection.js";
 import { InstitutionCalldata } from "../chain/calldata.js";
@@ -297,7 +297,13 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
           .map((q) => q.institution),
       ),
     ];
-    const walletOf = (i: number) => institutionWallet(institutions[i - 1].keyIndex);
+    // each institution's key derived once (a Wallet computes its public key when made)
+    const wallets = new Map<number, Wallet>();
+    const walletOf = (i: number) => {
+      let w = wallets.get(i);
+      if (!w) wallets.set(i, (w = institutionWallet(institutions[i - 1].keyIndex)));
+      return w;
+    };
     await session.fundMany(
       asking.map((i) => walletOf(i).address),
       10n ** 18n,
@@ -440,7 +446,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
         };
         if (q.outcome === QueryOutcome.Refused) {
           // no authorization from the enterprise: the service must refuse before anything reaches the chain
-          const w = institutionWallet(institutions[q.institution - 1].keyIndex);
+          const w = walletOf(q.institution);
           body.requestTx = signEip1559({ ...fees, nonce: 0, to: request.to, data: request.data, gasLimit: request.gas }, new FastSigningKey(w.privateKey));
           const started = performance.now();
           const r = await svc.relayRaw(body);
