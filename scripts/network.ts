@@ -11,7 +11,7 @@ import { formatTable } from "../src/cli/table.js";
 import { rpcUrl, type NetworkManifest } from "../src/network/manifest.js";
 import { downNetwork, networkStatus, residentBytes, upNetwork } from "../src/network/network.js";
 import { serviceHealth, startServices } from "../src/network/services.js";
-import { headOf } from "../src/network/validators.js";
+import { headOf, rpc } from "../src/network/validators.js";
 import { LEGACY_GAS_LIMIT } from "../src/network/genesis.js";
 import { MAX_LIVE_CHUNK } from "../src/service/service.js";
 import { writeNetworkManifest } from "../src/network/manifest.js";
@@ -58,7 +58,9 @@ async function up(args: Args, hre: HardhatRuntimeEnvironment): Promise<void> {
     const conn = await hre.network.create({ network: "yrd", override: { url: rpcUrl(r.manifest.nodes[0]), chainId: Number(r.manifest.chainId) } });
     // a new chain: a deployment manifest of an earlier yrd chain (same chain id) is archived with its stores
     const fresh = !r.resumed && existsSync(manifestPath("yrd", r.manifest.chainId));
-    const d = await deployConsortium(conn, { fresh, dataDir: args.dataDir || undefined, log });
+    // every other validator takes each institution registration too, so that all go out at once in plan order
+    const replicas = r.manifest.nodes.slice(1).map((n) => ({ send: (method: string, params: unknown[]) => rpc(n.httpPort, method, params) }));
+    const d = await deployConsortium(conn, { fresh, dataDir: args.dataDir || undefined, log, replicas });
     deployMs = Date.now() - t;
     log(`${d.reused ? "existing" : "new"} deployment: ConsortiumRegistry ${d.manifest.contracts.ConsortiumRegistry.address} (manifest ${d.path})`);
   }

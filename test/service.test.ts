@@ -215,6 +215,65 @@ describe("city node service", function () {
     expect((await hz.app.inject({ method: "GET", url: `/records/${HZ_ENTERPRISE}/operating-status/status` })).json().verdict).to.equal("valid");
   });
 
+  it("revokes a record version it attested at the operator route, once however often asked; a refusal names the contract's error", async () => {
+    const E = uscc("310115", "MA1FL0002");
+    const E2 = uscc("310115", "MA1FL0003");
+    const attested = await sh.app.inject({
+      method: "POST",
+      url: "/operator/records",
+      headers: operator(sh),
+      payload: { records: [operatingStatus(E), operatingStatus(E2)] },
+    });
+    expect(attested.statusCode, attested.body).to.equal(200);
+    const revoke = (revocations: object[], headers = operator(sh)) =>
+      sh.app.inject({ method: "POST", url: "/operator/revocations", headers, payload: { revocations } });
+    const revokedEvents = async (enterprise: string) => (await c.ledger.queryFilter(c.ledger.filters.Revoked(hexlify(usccBytes(enterprise))))).length;
+
+    // bad requests name the field; unknown versions and other cities' records are refused before anything is sent
+    let r = await revoke([{ enterprise: E, category: "operating-status", version: 1, reason: 0 }]);
+    expect([r.statusCode, r.json().field]).to.deep.equal([400, "body.revocations[0].reason"]);
+    r = await revoke([{ enterprise: E, category: "rating", version: 1, reason: 1 }]);
+    expect([r.statusCode, r.json().field]).to.deep.equal([400, "body.revocations[0].category"]);
+    r = await revoke([{ enterprise: HZ_ENTERPRISE, category: "operating-status", version: 1, reason: 1 }]);
+    expect([r.statusCode, r.json().field]).to.deep.equal([400, "body.revocations[0].enterprise"]);
+    r = await revoke([
+      { enterprise: E, category: "operating-status", version: 1, reason: 1 },
+      { enterprise: E, category: 2, version: 1, reason: 2 },
+    ]);
+    expect([r.statusCode, r.json().field]).to.deep.equal([400, "body.revocations[1]"]);
+    r = await revoke([{ enterprise: E, category: "operating-status", version: 2, reason: 1 }]);
+    expect([r.statusCode, r.json().error]).to.deep.equal([404, "unknown-record"]);
+    r = await revoke([{ enterprise: E, category: "operating-status", version: 1, reason: 1 }], { authorization: "Bearer nope" });
+    expect(r.statusCode).to.equal(401);
+    expect(await revokedEvents(E)).to.equal(0);
+
+    r = await revoke([{ enterprise: E, category: "operating-status", version: 1, reason: 1 }]);
+    expect(r.statusCode, r.body).to.equal(200);
+    expect(r.json()).to.deep.include({ node: "sh-1", revoked: 1, refused: 0 });
+    const first = r.json().revocations[0];
+    expect(first).to.include({ enterprise: E, category: "operating-status", version: 1, reason: 1, status: "revoked" });
+    expect(first.txHash).to.match(/^0x[0-9a-f]{64}$/);
+    expect((await sh.app.inject({ method: "GET", url: `/records/${E}/operating-status/status` })).json().verdict).to.equal("revoked");
+    // asked again: answered from the journal, not sent again
+    r = await revoke([{ enterprise: E, category: "operating-status", version: 1, reason: 1 }]);
+    expect([r.statusCode, r.json().revocations[0].txHash]).to.deep.equal([200, first.txHash]);
+    expect(await revokedEvents(E)).to.equal(1);
+
+    // revoked outside this route (the node's own step), the chain refuses it: 422 with the contract's error
+    const node = sh.service.node;
+    const outside = { key: "test/revoke-outside", kind: "revoke" as const, payload: { items: [{ enterprise: E2, category: 2, version: 1, reason: 3 }] } };
+    await node.journalSteps([outside]);
+    await node.execute(outside);
+    r = await revoke([{ enterprise: E2, category: "operating-status", version: 1, reason: 1 }]);
+    expect(r.statusCode, r.body).to.equal(422);
+    expect(r.json()).to.deep.include({ revoked: 0, refused: 1 });
+    expect(r.json().revocations[0]).to.include({ status: "refused" });
+    expect(r.json().revocations[0].error).to.match(/AlreadyRevoked/);
+    const metrics = (await sh.app.inject({ method: "GET", url: "/metrics" })).body;
+    expect(metrics).to.match(/yrd_revocations_total\{[^}]*result="revoked"[^}]*\} 2/); // asked twice
+    expect(metrics).to.match(/yrd_revocations_total\{[^}]*result="refused"[^}]*\} 1/);
+  });
+
   it("refuses an unknown enterprise (404), and an unsigned or mis-signed authorization, an unsigned transaction or the wrong institution (403) with the reason", async () => {
     const send = (payload: object) => hz.app.inject({ method: "POST", url: "/institution/queries", payload });
     const unknown = uscc("310115", "MA1FL0099");
@@ -303,7 +362,7 @@ describe("city node service", function () {
       expect(m.body, series).to.match(new RegExp(`^${series}[{ ]`, "m"));
     expect(m.body).to.match(/^yrd_queries_answered_total\{(?=[^}]*outcome="fulfilled")(?=[^}]*node="sh-1")[^}]*\} 1$/m);
     expect(m.body).to.match(
-      /^yrd_http_request_duration_seconds_count\{node="sh-1",network="default",method="POST",route="\/operator\/records",status="200"\} 1$/m,
+      /^yrd_http_request_duration_seconds_count\{node="sh-1",network="default",method="POST",route="\/operator\/records",status="200"\} 2$/m, // the live submissions of the tests above
     );
   });
 });

@@ -3,10 +3,10 @@
  * Idempotent: when a manifest for the network exists and its contracts are still on chain, the deployment
  * is verified against it and reused instead of deployed again.
  */
-import { requireConfirmationsOn, requiredConfirmations } from "./send.js";
+import { firstIncluded, receiptOf, requireConfirmationsOn, requiredConfirmations, type RpcSender } from "./send.js";
 import { existsSync, mkdirSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { keccak256, toUtf8Bytes } from "ethers";
+import { getCreateAddress, keccak256, toUtf8Bytes } from "ethers";
 import type { ConsortiumRegistry, CreditLedger } from "../../typechain-types/index.js";
 import { DEFAULT_DATA_DIR } from "../store/stores.js";
 import { INSTITUTION_KINDS, loadSeeds, type InstitutionKindName, type InstitutionMix, type NodeSeed, type Seeds } from "../seeds.js";
@@ -42,6 +42,11 @@ export interface DeployOptions {
   deploymentsDir?: string;
   /** Progress messages. */
   log?: (line: string) => void;
+  /**
+   * The other validators' JSON-RPC endpoints (the multi-node network's): each institution registration is sent
+   * once every one of them holds the one before, not once that one is in a block.
+   */
+  replicas?: RpcSender[];
 }
 
 export interface DeployResult {
@@ -276,43 +281,96 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
     await settled();
     log(`registered ${seeds.cities.length} cities and ${nodes.length} nodes; genesis closed`);
 
-    const deployed = async (name: string, args: unknown[]) => {
-      const c = await conn.ethers.deployContract(name, args, r.deployer);
-      const block = (await c.deploymentTransaction()?.wait())?.blockNumber ?? (await conn.ethers.provider.getBlockNumber());
-      sent++;
-      return { address: await c.getAddress(), block };
+    // The four contracts from one sender with consecutive nonces, so that each runs after the contracts its
+    // constructor names (their addresses follow from the deployer's nonce). The first three go out together;
+    // QueryDesk's constructor calls the ledger through ConsentRegistry, so its gas is estimated once they are
+    // in a block. Then all are awaited with the chain's confirmations.
+    const names = ["CreditLedger", "ConsentRegistry", "QueryLog", "QueryDesk"] as const;
+    const firstNonce = await conn.ethers.provider.getTransactionCount(r.deployer.address, "pending");
+    const at = Object.fromEntries(names.map((n, i) => [n, getCreateAddress({ from: r.deployer.address, nonce: firstNonce + i })])) as Record<
+      (typeof names)[number],
+      string
+    >;
+    const constructorArgs: Record<(typeof names)[number], unknown[]> = {
+      CreditLedger: [registryAddress, BigInt(objectionDays) * 86_400n],
+      ConsentRegistry: [registryAddress, at.CreditLedger],
+      QueryLog: [registryAddress],
+      QueryDesk: [registryAddress, at.ConsentRegistry, BigInt(DEFAULT_SERVICE_HOURS) * 3600n],
     };
-    const ledger = await deployed("CreditLedger", [registryAddress, BigInt(objectionDays) * 86_400n]);
-    const consents = await deployed("ConsentRegistry", [registryAddress, ledger.address]);
-    const desk = await deployed("QueryDesk", [registryAddress, consents.address, BigInt(DEFAULT_SERVICE_HOURS) * 3600n]);
-    const queryLog = await deployed("QueryLog", [registryAddress]);
+    const deployments = [];
+    for (const [i, name] of names.entries()) {
+      if (name === "QueryDesk") await Promise.all(deployments.map((c) => firstIncluded(conn.ethers.provider, c.deploymentTransaction()!.hash)));
+      deployments.push(await conn.ethers.deployContract(name, constructorArgs[name], { signer: r.deployer, nonce: firstNonce + i }));
+      sent++;
+    }
+    const blocks = await Promise.all(deployments.map(async (c) => (await c.deploymentTransaction()!.wait(requiredConfirmations()))!.blockNumber));
+    const addresses = await Promise.all(deployments.map((c) => c.getAddress()));
+    for (const [i, name] of names.entries())
+      if (addresses[i].toLowerCase() !== at[name].toLowerCase()) throw new Error(`${name} was deployed at ${addresses[i]}, not at ${at[name]} as planned`);
+    const [ledger, consents, queryLog, desk] = names.map((_, i) => ({ address: addresses[i], block: blocks[i] }));
     log(`deployed CreditLedger (objections answered within ${objectionDays} days), ConsentRegistry, QueryDesk, QueryLog`);
 
-    // institutions: node by node, each chunk mined before the next, so the ids (read from the receipts' events)
-    // follow the plan on every chain: the replay's workload is drawn from them
+    // Institutions, node by node. The registry numbers them in the order the chain runs the transactions, and
+    // the replay's workload is drawn from those ids, so they must follow the plan on every chain; each id is
+    // checked against it once every transaction has its confirmations.
+    // - Each transaction has a tip 1 wei below the one before and the same gas limit: a block takes the pool's
+    //   transactions by tip, and once one does not fit none after it does, so every block holds the next ones
+    //   in plan order, also when a replaced block puts its transactions back in the pool.
+    // - With the other validators' RPCs given (`replicas`: `network up`), each transaction is sent to this
+    //   connection's validator, and the next one is sent once every other
+    //   validator holds it: no pool ever holds a later registration without the earlier ones. They are sent
+    //   to one validator only: geth seals the transactions it took over its own RPC ("local") before those
+    //   from its peers, whatever their tips, so a validator must not take some of them each way.
+    // - Otherwise each is sent once the one before is in a block (on a chain that seals on a clock, a block
+    //   or two each).
     const plan = planInstitutions(seeds, institutions);
-    const registered: ManifestInstitution[] = [];
     const keyIndexOf = new Map(plan.map((p) => [institutionWallet(p.index).address, p]));
-    for (const { nodeId } of nodes) {
+    const chunks = nodes.flatMap(({ nodeId }) => {
       const mine = plan.filter((p) => p.sponsorNodeId === nodeId);
-      const asNode = registry.connect(r.operators[nodeId - 1]);
+      const out: { nodeId: number; data: string; signers: string[] }[] = [];
       for (let start = 0; start < mine.length; start += INSTITUTIONS_PER_TX) {
         const chunk = mine.slice(start, start + INSTITUTIONS_PER_TX).map((p) => ({ ...p, signer: institutionWallet(p.index).address }));
-        const receipt = await (await asNode.multiRegisterInstitutions(chunk.map(toRequest))).wait(requiredConfirmations());
-        sent++;
-        for (const l of receipt?.logs ?? []) {
-          const ev = registry.interface.parseLog({ topics: [...l.topics], data: l.data });
-          if (ev?.name !== "InstitutionRegistered") continue;
-          const p = keyIndexOf.get(ev.args.signer as string)!;
-          registered.push({
-            institutionId: Number(ev.args.institutionId),
-            sponsorNodeId: nodeId,
-            kind: p.kind,
-            signer: ev.args.signer as string,
-            nameDigest: p.nameDigest,
-            keyIndex: p.index,
-          });
-        }
+        out.push({
+          nodeId,
+          data: registry.interface.encodeFunctionData("multiRegisterInstitutions", [chunk.map(toRequest)]),
+          signers: chunk.map((c) => c.signer),
+        });
+      }
+      return out;
+    });
+    // a fresh registry numbers from 1, in the order of the chunks
+    const expectedId = new Map(chunks.flatMap((c) => c.signers).map((signer, i) => [signer, i + 1]));
+    const operatorOf = (nodeId: number) => r.operators[nodeId - 1];
+    const estimates = await Promise.all(
+      chunks.map((c) => conn.ethers.provider.estimateGas({ from: operatorOf(c.nodeId).address, to: registryAddress, data: c.data })),
+    );
+    const gasLimit = (estimates.reduce((a, b) => (a > b ? a : b), 0n) * 6n) / 5n;
+    const fees = await conn.ethers.provider.getFeeData();
+    const tipOf = (k: number) => (fees.maxPriorityFeePerGas ?? 1_000_000_000n) + BigInt(chunks.length - k);
+    const maxFeePerGas = (fees.maxFeePerGas ?? 2_000_000_000n) + tipOf(0);
+    const replicas = opts.replicas ?? [];
+    const hashes: string[] = [];
+    for (const [k, c] of chunks.entries()) {
+      const sentTx = await operatorOf(c.nodeId).sendTransaction({ to: registryAddress, data: c.data, gasLimit, maxFeePerGas, maxPriorityFeePerGas: tipOf(k) });
+      sent++;
+      if (replicas.length > 0) await heldByAll(replicas, sentTx.hash);
+      else await firstIncluded(conn.ethers.provider, sentTx.hash);
+      hashes.push(sentTx.hash);
+    }
+    const registered: ManifestInstitution[] = [];
+    const receipts = await Promise.all(hashes.map((h) => receiptOf(conn.ethers.provider, h)));
+    for (const [k, receipt] of receipts.entries()) {
+      for (const l of receipt.logs) {
+        const ev = registry.interface.parseLog({ topics: [...l.topics], data: l.data });
+        if (ev?.name !== "InstitutionRegistered") continue;
+        const signer = ev.args.signer as string;
+        const p = keyIndexOf.get(signer)!;
+        const institutionId = Number(ev.args.institutionId);
+        if (institutionId !== expectedId.get(signer))
+          throw new Error(
+            `institution ${p.name} was registered as ${institutionId}, not ${expectedId.get(signer)}: the chain ran the registrations out of order, so the ids do not follow the plan the replay draws from`,
+          );
+        registered.push({ institutionId, sponsorNodeId: chunks[k].nodeId, kind: p.kind, signer, nameDigest: p.nameDigest, keyIndex: p.index });
       }
     }
     if (registered.length !== plan.length) throw new Error(`${registered.length} institutions registered, ${plan.length} planned`);
@@ -353,6 +411,19 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
         "Fix the cause and run deploy again with the same options: with no manifest it deploys anew",
       { cause: e },
     );
+  }
+}
+
+/** Waits (bounded) until every one of `rpcs` knows transaction `hash`: in its pool, or mined. */
+async function heldByAll(rpcs: RpcSender[], hash: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let missing = rpcs;
+  while (missing.length > 0) {
+    const known = await Promise.all(missing.map(async (rpc) => (await rpc.send("eth_getTransactionByHash", [hash])) !== null));
+    missing = missing.filter((_, i) => !known[i]);
+    if (missing.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`transaction ${hash} did not reach ${missing.length} of the other validators within ${timeoutMs / 1000} s`);
+    await new Promise((res) => setTimeout(res, 25));
   }
 }
 

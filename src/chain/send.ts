@@ -254,6 +254,24 @@ export async function receiptOf(rpc: RpcSender, hash: string, timeoutMs: number 
   return watch.wait(hash, timeoutMs, r ?? undefined);
 }
 
+/**
+ * The block a transaction is first seen in, without waiting for confirmations (the deployment orders the
+ * institutions' registrations by it): polls its receipt every `HEAD_POLL_MS`; throws if it reverted, or is not
+ * mined within `timeoutMs`.
+ */
+export async function firstIncluded(rpc: RpcSender, hash: string, timeoutMs: number = receiptTimeoutMs()): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
+    if (r !== null) {
+      if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
+      return Number(r.blockNumber);
+    }
+    if (Date.now() > deadline) throw new Error(`transaction ${hash} not mined within ${timeoutMs} ms`);
+    await new Promise((res) => setTimeout(res, HEAD_POLL_MS));
+  }
+}
+
 function sent(rpc: RpcSender, hash: string): Sent {
   let receipt: Promise<Mined> | undefined;
   return { hash, wait: () => (receipt ??= receiptOf(rpc, hash)) };

@@ -51,23 +51,25 @@ export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
       }));
     for (const node of new Set(binds.map((b) => b.node)))
       await node.journalSteps(binds.filter((b) => b.node === node && node.journal.get(b.step.key) === undefined).map((b) => b.step));
+    // 2. meanwhile each enterprise gets gas money (the deployer's transfers); then it files its objection
     const fast = group > 1;
-    const mined = await Promise.all(
-      binds.map(async ({ node, step }) => {
-        tick(run);
-        return node.execute(step, { fast });
-      }),
-    );
+    const [mined] = await Promise.all([
+      Promise.all(
+        binds.map(async ({ node, step }) => {
+          tick(run);
+          return node.execute(step, { fast });
+        }),
+      ),
+      session.fundMany(
+        todo.map((x) => x.signer),
+        ENTERPRISE_GAS_FLOOR,
+        ENTERPRISE_GAS_TOPUP,
+      ),
+    ]);
     for (const m of mined) {
       txs++;
       gas += Number(m.gasUsed);
     }
-    // 2. each enterprise gets gas money (the deployer's transfers, one after another), then files its objection
-    await session.fundMany(
-      todo.map((x) => x.signer),
-      ENTERPRISE_GAS_FLOOR,
-      ENTERPRISE_GAS_TOPUP,
-    );
     const receipts = await Promise.all(
       todo.map(async (x) => {
         tick(run);

@@ -6,6 +6,7 @@
  *   operator (Authorization: Bearer <token>)
  *     POST /operator/records                       submit records (the JSON of `attest` files)
  *     GET  /operator/submissions/:id               a submission: status, and each record's proof once on chain
+ *     POST /operator/revocations                   revoke record versions this node attested (reason codes)
  *   institution (its own signatures)
  *     POST /institution/queries                    relay a query: authorization + the institution's signed txs
  *     POST /institution/queries/:queryId/reports   the delivered reports with their proofs (signed challenge)
@@ -29,10 +30,10 @@ import type { StoredRecord } from "../store/nodeStore.js";
 import { UsccError, homeCity, validateUscc } from "../uscc.js";
 import { checkOperator, checkReportsChallenge } from "./auth.js";
 import { firstLine } from "./chain.js";
-import { BadRequest, Conflict, NotFound, ServiceError } from "./errors.js";
+import { BadRequest, ChainUnavailable, Conflict, NotFound, ServiceError } from "./errors.js";
 import { relayQuery, type QueryRelayBody } from "./relay.js";
 import * as S from "./schemas.js";
-import type { NodeService } from "./service.js";
+import type { NodeService, RevocationItem } from "./service.js";
 import type { Submission } from "./submissions.js";
 import { deliveredReports } from "./watcher.js";
 
@@ -295,6 +296,53 @@ export function buildApp(svc: NodeService): FastifyInstance {
       const s = svc.queue.get(req.params.id);
       if (!s) throw new NotFound("unknown-submission", `node ${node.id} has no submission ${req.params.id}`);
       return submissionView(s);
+    },
+  );
+
+  app.post<{ Body: { revocations: { enterprise: string; category: string | number; version: number; reason: number }[] } }>(
+    "/operator/revocations",
+    { onRequest: operator, schema: { body: S.revocationsBody, querystring: S.emptyQuery } },
+    async (req, reply) => {
+      const seen = new Set<string>();
+      const items = req.body.revocations.map((raw, i): RevocationItem => {
+        const at = `body.revocations[${i}]`;
+        usccParam(raw.enterprise, `${at}.enterprise`);
+        const city = homeCity(raw.enterprise, cities);
+        if (city.code !== node.city)
+          throw new BadRequest(
+            `${at}.enterprise`,
+            `${raw.enterprise} is a ${city.nameEn} (${city.code}) enterprise; node ${node.id} revokes ${cityName(node.city)} (${node.city}) records only`,
+          );
+        let category: Category;
+        try {
+          category = parseCategory(raw.category);
+        } catch (e) {
+          throw new BadRequest(`${at}.category`, firstLine(e));
+        }
+        const key = `${raw.enterprise}/${category}/${raw.version}`;
+        if (seen.has(key)) throw new BadRequest(at, `${CATEGORY_SLUGS[category]} version ${raw.version} of ${raw.enterprise} is listed twice`);
+        seen.add(key);
+        const held = node.store.get(raw.enterprise, category, raw.version);
+        if (!held)
+          throw new NotFound("unknown-record", `node ${node.id} holds no ${CATEGORY_SLUGS[category]} record of ${raw.enterprise} version ${raw.version}`);
+        if (held.mode === "pending")
+          throw new Conflict(
+            "record-pending",
+            `${CATEGORY_SLUGS[category]} version ${raw.version} of ${raw.enterprise} is not on chain yet; revoke it once it is`,
+          );
+        return { enterprise: raw.enterprise, category, version: raw.version, reason: raw.reason };
+      });
+      let results;
+      try {
+        results = await svc.revoke(items);
+      } catch (e) {
+        throw new ChainUnavailable(
+          `revocations not settled (${firstLine(e)}); they stay journaled and are settled by the service: send the same request again shortly`,
+        );
+      }
+      for (const r of results) svc.metrics.revocations.inc({ result: r.status });
+      const refused = results.filter((r) => r.status === "refused").length;
+      return reply.code(refused > 0 ? 422 : 200).send({ node: node.id, revoked: results.length - refused, refused, revocations: results });
     },
   );
 

@@ -20,6 +20,7 @@ export class ServiceMetrics {
   readonly registry = new Registry();
   readonly batches: Counter<"mode">;
   readonly recordsAttested: Counter;
+  readonly revocations: Counter<"result">;
   readonly answers: Counter<"outcome">;
   readonly relayed: Counter<"result">;
   readonly commits: Counter;
@@ -102,6 +103,12 @@ export class ServiceMetrics {
       registers,
     });
     this.recordsAttested = new Counter({ name: "yrd_records_attested_total", help: "Records that landed on chain (or were found there unchanged)", registers });
+    this.revocations = new Counter({
+      name: "yrd_revocations_total",
+      help: "Record versions the operator asked this node to revoke, by result (revoked, refused)",
+      labelNames: ["result"],
+      registers,
+    });
     this.answers = new Counter({ name: "yrd_queries_answered_total", help: "Queries this node answered, by outcome", labelNames: ["outcome"], registers });
     this.relayed = new Counter({ name: "yrd_queries_relayed_total", help: "Institution query requests relayed, by result", labelNames: ["result"], registers });
     this.commits = new Counter({ name: "yrd_query_log_commits_total", help: "Query-log commitments this service sent", registers });

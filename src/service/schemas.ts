@@ -30,6 +30,30 @@ export const recordsBody = {
   },
 } as const;
 
+export const revocationsBody = {
+  type: "object",
+  required: ["revocations"],
+  additionalProperties: false,
+  properties: {
+    revocations: {
+      type: "array",
+      minItems: 1,
+      maxItems: MAX_RECORDS_PER_SUBMISSION,
+      items: {
+        type: "object",
+        required: ["enterprise", "category", "version", "reason"],
+        additionalProperties: false,
+        properties: {
+          enterprise: USCC,
+          category: { type: ["string", "integer"] },
+          version: { type: "integer", minimum: 1, maximum: 4294967295 },
+          reason: { type: "integer", minimum: 1, maximum: 65535 },
+        },
+      },
+    },
+  },
+} as const;
+
 export const submissionParams = {
   type: "object",
   required: ["id"],

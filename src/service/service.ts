@@ -10,7 +10,9 @@
  * unfinished, reads the next blocks of QueryDesk events, and fires the batch and commit triggers.
  */
 import { DEFAULT_LIVE_CHUNK } from "../ledger/attest.js";
-import type { CityNode } from "../node/city-node.js";
+import { WriteRefused, type CityNode } from "../node/city-node.js";
+import type { NewStep } from "../node/journal.js";
+import { CATEGORY_SLUGS, type Category } from "../records/index.js";
 import type { Session } from "../session.js";
 import { operatorToken, tokenPath } from "./auth.js";
 import { firstLine } from "./chain.js";
@@ -79,6 +81,30 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms))),
   ]).finally(() => clearTimeout(timer));
 }
+
+/** A record version the node withdraws (`POST /operator/revocations`). */
+export interface RevocationItem {
+  enterprise: string;
+  category: Category;
+  version: number;
+  /** 1 entered in error, 2 court order, 3 data source withdrawn, 100 and above the node's own codes. */
+  reason: number;
+}
+
+export interface RevocationResult {
+  enterprise: string;
+  category: string;
+  version: number;
+  reason: number;
+  status: "revoked" | "refused";
+  txHash?: string;
+  block?: number;
+  /** Why the chain refused it (its custom error). */
+  error?: string;
+}
+
+/** The journal key of a revocation: one per record version, so that asking again never sends it twice. */
+export const revocationKey = (r: Pick<RevocationItem, "enterprise" | "category" | "version">) => `revoke/${r.enterprise}/${r.category}/v${r.version}`;
 
 export interface Health {
   status: "ok" | "unhealthy";
@@ -234,6 +260,43 @@ export class NodeService {
   /** Attests what is queued now (live mode, or an operator's explicit flush), in order behind other writes. */
   flushNow(): Promise<void> {
     return this.batchTrigger(true);
+  }
+
+  /**
+   * Revokes record versions this node attested: each a journaled `revoke` step, sent side by side in the
+   * writer's turn. A version revoked by an earlier request is answered from the journal, not sent again; one the
+   * chain refuses (already revoked by another writer, a version the chain does not have) comes back "refused"
+   * with the contract's error. Throws when the chain does not answer: the steps stay journaled and the loop
+   * settles them, so asking again later finds them done.
+   */
+  revoke(items: readonly RevocationItem[]): Promise<RevocationResult[]> {
+    return this.writer.run(async () => {
+      if (this.node.journal.unfinished().length > 0) await this.node.settle();
+      const steps = items.map((i): NewStep<"revoke"> => ({
+        key: revocationKey(i),
+        kind: "revoke",
+        payload: { items: [{ enterprise: i.enterprise, category: i.category, version: i.version, reason: i.reason }] },
+      }));
+      const fresh = steps.filter((st) => this.node.journal.get(st.key) === undefined);
+      if (fresh.length > 0) await this.node.journalSteps(fresh);
+      await Promise.all(
+        steps.map(async (st) => {
+          if (this.node.journal.get(st.key)?.state !== "pending") return;
+          try {
+            await this.node.execute(st, { pipelined: true });
+          } catch (e) {
+            if (!(e instanceof WriteRefused)) throw e;
+          }
+        }),
+      );
+      return items.map((i, k) => {
+        const st = this.node.journal.get(steps[k].key)!;
+        const base = { enterprise: i.enterprise, category: CATEGORY_SLUGS[i.category], version: i.version, reason: i.reason };
+        if (st.state === "done") return { ...base, status: "revoked", txHash: st.txHash ?? undefined, block: st.block ?? undefined };
+        if (st.state === "failed") return { ...base, status: "refused", error: st.error ?? "refused by the chain" };
+        throw new Error(`the revocation ${st.key} is still under way (${st.state}); ask again shortly`);
+      });
+    });
   }
 
   /** Commits the query log when `commitSize` entries are uncommitted or the oldest waited `commitSeconds`. */
