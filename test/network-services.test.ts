@@ -310,7 +310,9 @@ describe("the consortium on the multi-node chain: validators, node services, a c
 
   it("a live replay goes through the running services: records at their operator routes, queries relayed and answered by them, every log committed; the audit proves it all", async () => {
     const out = join(dir, "replay-out");
-    const args = ["--network", "yrd", "replay", "--mode", "live", "--scale", "0.00002", "--data-dir", data, "--out", out];
+    // a seed whose replayed cities (those of the 4 validators) have a revoked record and an objection at this scale
+    // (at the default seed they have neither: shares of 0.05 % and 0.002 % of 247 enterprises)
+    const args = ["--network", "yrd", "replay", "--mode", "live", "--scale", "0.00002", "--seed", "yrd-2024-326", "--data-dir", data, "--out", out];
     const m = readNetworkManifest(networkManifestPath(env.YRD_NETWORK_DIR))!;
     const chain = new JsonRpcProvider(`http://127.0.0.1:${m.nodes[2].httpPort}`);
     const ledger = CreditLedger__factory.connect(readManifest(join(env.YRD_DEPLOYMENTS_DIR, "yrd-862024.json"))!.contracts.CreditLedger.address, chain);
@@ -334,7 +336,11 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     const attested = await ledger.queryFilter(ledger.filters.Attested(), startBlock + 1);
     expect(attested.length).to.equal(r.counts.records);
     // the resumed run's phases: the records phase too, unless the kill came after it
-    expect(r.phases.map((p) => p.phase)).to.include("queries");
+    expect(r.phases.map((p) => p.phase)).to.include.members(["queries", "objections"]);
+    // the revocations went through the services' operator routes, once each; the objections were filed by the enterprises
+    expect([r.counts.revocations, r.counts.objections]).to.deep.equal([1, 1]);
+    expect((await ledger.queryFilter(ledger.filters.Revoked(), startBlock + 1)).length).to.equal(r.counts.revocations);
+    expect((await ledger.queryFilter(ledger.filters.ObjectionFiled(), startBlock + 1)).length).to.equal(r.counts.objections);
     // the audit, from the Hangzhou validator's RPC, proves the services' records and query logs against the chain
     const audit = await hh(["--network", "yrd", "audit", "--city", "310000", "--verify", "--sample", "200", "--format", "json", "--data-dir", data], {
       YRD_RPC_NODE: "hz-1",
@@ -345,7 +351,7 @@ describe("the consortium on the multi-node chain: validators, node services, a c
     for (const kind of ["record ", "log entry ", "authorization "])
       expect(findings.filter((f) => f.subject.startsWith(kind)).length, kind).to.be.greaterThan(0);
     // a second run on the same deployment is refused (its authorizations are on chain), naming how to go on
-    const again = await hh(["--network", "yrd", "replay", "--mode", "live", "--scale", "0.00002", "--data-dir", data, "--out", out]);
+    const again = await hh(args);
     expect(again.code).to.not.equal(0);
     expect(again.stderr + again.stdout).to.match(/a replay already ran on this deployment .*--resume/);
   });

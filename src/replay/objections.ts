@@ -12,6 +12,9 @@ import { isInProcess } from "../chain/connection.js";
 import { usccBytes } from "../ledger/leaf.js";
 import type { NewStep } from "../node/journal.js";
 import { Category } from "../records/categories.js";
+import type { CreditLedger } from "../../typechain-types/index.js";
+import type { Session } from "../session.js";
+import type { Population } from "../workload/enterprises.js";
 import { enterprisePrivateKey, phaseMetrics, tick, writeState, type PhaseMetrics, type Run } from "./model.js";
 
 /** Gas money of an objecting enterprise's key (local chains only). */
@@ -21,11 +24,72 @@ const ENTERPRISE_GAS_TOPUP = 10n ** 17n;
 /** Objections filed side by side on a chain that seals on a clock (each would otherwise wait for its blocks). */
 const SIDE_BY_SIDE = 64;
 
+/** An enterprise that objects to its operating-status record, with the key it signs with. */
+export interface Objector {
+  /** Position in the year's list of objections. */
+  k: number;
+  city: number;
+  code: string;
+  e18: string;
+  /** The version objected to: the current one (2 when the record was corrected). */
+  version: number;
+  key: string;
+  signer: string;
+}
+
+/** The year's objections, in enterprise order (city by city), of the cities `include` accepts (default: all). */
+export function objectionList(pop: Population, include: (city: number) => boolean = () => true): { city: number; i: number }[] {
+  const list: { city: number; i: number }[] = [];
+  for (let c = 0; c < pop.counts.length; c++) if (include(c)) for (let i = 0; i < pop.counts[c]; i++) if (pop.hasObjection(c, i)) list.push({ city: c, i });
+  return list;
+}
+
+/** The objectors of `list[from, from + count)`. */
+export function objectors(pop: Population, seed: string, list: readonly { city: number; i: number }[], from: number, count: number): Objector[] {
+  return list.slice(from, from + count).map(({ city, i }, n) => {
+    const code = pop.code(city, i);
+    const key = enterprisePrivateKey(seed, code);
+    return { k: from + n, city, code, e18: hexlify(usccBytes(code)), version: pop.isCorrected(city, i) ? 2 : 1, key, signer: computeAddress(key) };
+  });
+}
+
+/** Those of `items` whose objection is not on chain yet (each enterprise objects once: a dispute on its version is its own). */
+export async function notYetFiled(ledger: CreditLedger, items: readonly Objector[]): Promise<Objector[]> {
+  const filed = await Promise.all(items.map(async (x) => (await ledger.disputeCount(x.e18, Category.OperatingStatus, x.version)) > 0n));
+  return items.filter((_, n) => !filed[n]);
+}
+
+/** Gas money for each objector that needs it (the deployer's transfers; local chains only). */
+export function fundObjectors(session: Session, items: readonly Objector[]): Promise<void> {
+  return session.fundMany(
+    items.map((x) => x.signer),
+    ENTERPRISE_GAS_FLOOR,
+    ENTERPRISE_GAS_TOPUP,
+  );
+}
+
+/**
+ * Each enterprise files its objection with its own key (side by side), once its signer is bound and it has gas
+ * money; resolves with each one's receipt (with the chain's confirmations) and submit → receipt milliseconds.
+ */
+export async function fileObjections(session: Session, items: readonly Objector[], onSend?: () => void): Promise<{ gasUsed: bigint; ms: number }[]> {
+  const ledger = session.contracts.ledger;
+  return Promise.all(
+    items.map(async (x) => {
+      onSend?.();
+      const enterprise = new Wallet(x.key, session.conn.ethers.provider);
+      const reason = keccak256(toUtf8Bytes(`objection ${x.k}: operating status disputed`));
+      const started = performance.now();
+      const r = (await (await ledger.connect(enterprise).fileObjection(x.e18, Category.OperatingStatus, x.version, reason)).wait(requiredConfirmations()))!;
+      return { gasUsed: r.gasUsed, ms: performance.now() - started };
+    }),
+  );
+}
+
 export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
   const started = performance.now();
   const { session } = run;
-  const list: { city: number; i: number }[] = [];
-  for (let c = 0; c < run.pop.counts.length; c++) for (let i = 0; i < run.pop.counts[c]; i++) if (run.pop.hasObjection(c, i)) list.push({ city: c, i });
+  const list = objectionList(run.pop);
   let txs = 0;
   let gas = 0;
   // one at a time on the in-process chain (it mines each at once) and in a run that must stop at an exact step;
@@ -33,14 +97,8 @@ export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
   const group = run.opts.stopAfterSteps === undefined && !isInProcess(session.conn) ? SIDE_BY_SIDE : 1;
   const ledger = session.contracts.ledger;
   for (let from = run.state.objectionsFiled; from < list.length; from += group) {
-    const items = list.slice(from, from + group).map(({ city, i }, n) => {
-      const code = run.pop.code(city, i);
-      const key = enterprisePrivateKey(run.opts.seed, code);
-      return { k: from + n, city, code, e18: hexlify(usccBytes(code)), version: run.pop.isCorrected(city, i) ? 2 : 1, key, signer: computeAddress(key) };
-    });
-    // what an interrupted run already did: each enterprise objects once, so a dispute on its version is its own
-    const filed = await Promise.all(items.map(async (x) => (await ledger.disputeCount(x.e18, Category.OperatingStatus, x.version)) > 0n));
-    const todo = items.filter((_, n) => !filed[n]);
+    // what an interrupted run already did is not done again
+    const todo = await notYetFiled(ledger, objectors(run.pop, run.opts.seed, list, from, group));
     const bound = await Promise.all(todo.map(async (x) => (await ledger.enterpriseSigner(x.e18)) === x.signer));
     // 1. the home-city node binds each signer (journaled; one group of steps per node, sent in order)
     const binds = todo
@@ -51,7 +109,7 @@ export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
       }));
     for (const node of new Set(binds.map((b) => b.node)))
       await node.journalSteps(binds.filter((b) => b.node === node && node.journal.get(b.step.key) === undefined).map((b) => b.step));
-    // 2. meanwhile each enterprise gets gas money (the deployer's transfers); then it files its objection
+    // 2. meanwhile each enterprise gets gas money; then it files its objection
     const fast = group > 1;
     const [mined] = await Promise.all([
       Promise.all(
@@ -60,25 +118,13 @@ export async function objectionsPhase(run: Run): Promise<PhaseMetrics> {
           return node.execute(step, { fast });
         }),
       ),
-      session.fundMany(
-        todo.map((x) => x.signer),
-        ENTERPRISE_GAS_FLOOR,
-        ENTERPRISE_GAS_TOPUP,
-      ),
+      fundObjectors(session, todo),
     ]);
     for (const m of mined) {
       txs++;
       gas += Number(m.gasUsed);
     }
-    const receipts = await Promise.all(
-      todo.map(async (x) => {
-        tick(run);
-        const enterprise = new Wallet(x.key, session.conn.ethers.provider);
-        const reason = keccak256(toUtf8Bytes(`objection ${x.k}: operating status disputed`));
-        return (await (await ledger.connect(enterprise).fileObjection(x.e18, Category.OperatingStatus, x.version, reason)).wait(requiredConfirmations()))!;
-      }),
-    );
-    for (const r of receipts) {
+    for (const r of await fileObjections(session, todo, () => tick(run))) {
       txs++;
       gas += Number(r.gasUsed);
     }

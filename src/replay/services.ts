@@ -16,8 +16,13 @@
  * What it measures (the figures Hyperledger Caliper reports): the transactions the chain took in each phase
  * (counted in the blocks, failures being reverted receipts), per second, and each submission's latency — a
  * record submitted → its proof returned (on chain, with the confirmations the chain needs), a query relayed →
- * its request mined. Revocations and objections are not replayed (no service route sends them: an objection is
- * the enterprise's own transaction), nor the cities whose serving node runs no service (a small network).
+ * its request mined.
+ * - Revocations: after the records, each city's revoked records (operating status v1, entered in error) are
+ *   revoked at its service's operator route.
+ * - Objections: after the queries, each objecting enterprise files its objection with its own key over RPC (an
+ *   objection is the enterprise's own transaction; its signer was bound by its city's service).
+ *
+ * The cities whose serving node runs no service (a small network) are not replayed.
  *
  * Resumable: the state file (`replay-state.json`, `throughServices`) counts the record submissions landed (a
  * rerun waits until the services' queues are empty, then submits the rest again, less the records a service
@@ -45,7 +50,19 @@ import { generateQueryBlock, type GeneratedQuery } from "../workload/queries.js"
 import { chunkCreditRecords, chunkCount } from "./chunks.js";
 import { replayAuthorization } from "./live.js";
 import { liveEpoch } from "./replay.js";
-import { QUERY_BLOCK, enterprisePrivateKey, newReplayState, queryModel, queryPlan, readState, scaledTargets, writeState, type ReplayState } from "./model.js";
+import { fileObjections, fundObjectors, notYetFiled, objectionList, objectors } from "./objections.js";
+import {
+  QUERY_BLOCK,
+  REVOCATION_REASON_ENTERED_IN_ERROR,
+  enterprisePrivateKey,
+  newReplayState,
+  queryModel,
+  queryPlan,
+  readState,
+  scaledTargets,
+  writeState,
+  type ReplayState,
+} from "./model.js";
 import { PhaseProgress } from "./progress.js";
 import { inOrderWindow } from "./window.js";
 
@@ -57,6 +74,8 @@ const SUBMISSIONS_IN_FLIGHT = 3;
 const RELAYS_IN_FLIGHT = 1024;
 /** Bound of the waits for the services' answers and commitments. */
 const SETTLE_WITHIN_MS = 5 * 60_000;
+/** Objections filed side by side (each the enterprise's own transaction). */
+const OBJECTIONS_SIDE_BY_SIDE = 64;
 const QUERY_FULFILLED = 2n;
 const QUERY_DENIED = 3n;
 
@@ -74,15 +93,15 @@ export interface ServiceReplayOptions {
 }
 
 export interface ServicePhase {
-  phase: "records" | "queries";
+  phase: "records" | "queries" | "objections";
   seconds: number;
-  /** Records submitted, or query attempts relayed. */
+  /** Records submitted and versions revoked, query attempts relayed, or objections filed. */
   items: number;
   /** Transactions the chain took in the phase's blocks, and how many of them reverted. */
   txs: number;
   failedTxs: number;
   txPerSec: number;
-  /** Per submission (records) or relay (queries): submitted → answered, ms. */
+  /** Per submission or revocation request (records), relay (queries) or objection: submitted → answered (mined, for an objection), ms. */
   latencyMs: { p50: number; p95: number; p99: number; count: number };
   /** Requests the services refused (other than the workload's refused attempts, which must be). */
   refused: number;
@@ -103,7 +122,18 @@ export interface ServiceReplayReport {
    * Over the whole replay (an interrupted run's part included): records of the workload; queries requested on
    * chain since the queries phase began, answered and logged; the refused attempts the services refused.
    */
-  counts: { records: number; queries: number; refusedAttempts: number; answered: number; fulfilled: number; denied: number; logEntries: number };
+  counts: {
+    records: number;
+    /** Record versions revoked at the services (the workload's "entered in error"), and objections the enterprises filed. */
+    revocations: number;
+    objections: number;
+    queries: number;
+    refusedAttempts: number;
+    answered: number;
+    fulfilled: number;
+    denied: number;
+    logEntries: number;
+  };
   totals: { seconds: number; txs: number; failedTxs: number; txPerSec: number };
 }
 
@@ -340,6 +370,15 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       cut();
     }
     const totalRecords = submissions.reduce((a, s) => a + s.total, 0);
+    const revocationsBy = new Map<NodeServiceClient, { enterprise: string; category: string; version: number; reason: number }[]>();
+    for (const [ci, svc] of serving)
+      for (let i = 0; i < pop.counts[ci]; i++)
+        if (pop.isRevoked(ci, i))
+          revocationsBy.set(svc, [
+            ...(revocationsBy.get(svc) ?? []),
+            { enterprise: pop.code(ci, i), category: CATEGORY_SLUGS[Category.OperatingStatus], version: 1, reason: REVOCATION_REASON_ENTERED_IN_ERROR },
+          ]);
+    const revocationCount = [...revocationsBy.values()].reduce((a, l) => a + l.length, 0);
     if (!st.recordsDone) {
       const progress = new PhaseProgress("records", totalRecords, "records", undefined, opts.progress);
       const from = await rpc.getBlockNumber();
@@ -381,7 +420,20 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
         ),
       );
       progress.stop();
-      phases.push(await phaseOf(rpc, "records", totalRecords, t0, from, lat, refused));
+      // the year's revocations (operating status v1, entered in error), each at its city's service; a resumed run
+      // asks for all of them again, and the services answer what they revoked before from their journals
+      for (const [svc, list] of revocationsBy) {
+        for (let i = 0; i < list.length; i += RECORDS_PER_SUBMISSION) {
+          const started = performance.now();
+          for (const v of await svc.revoke(list.slice(i, i + RECORDS_PER_SUBMISSION)))
+            if (v.status === "refused") {
+              refused++;
+              log(`revocation of ${v.category} v${v.version} of ${v.enterprise} at ${svc.name}: ${v.error ?? "refused"}`);
+            }
+          lat.push(performance.now() - started);
+        }
+      }
+      phases.push(await phaseOf(rpc, "records", totalRecords + revocationCount, t0, from, lat, refused));
       st.recordsDone = true;
       writeState(dir, st);
     }
@@ -510,6 +562,34 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     }
     progress.stop();
     phases.push(await phaseOf(rpc, "queries", attempts, t0, from, lat, refused));
+
+    // ------------------------------------------------------------------ objections
+    // an objection is the enterprise's own transaction (no node writes it): each objecting enterprise of the
+    // replayed cities, whose signer its city's service bound with the basic-info record, files it over RPC
+    const objecting = objectionList(pop, (ci) => serving.has(ci));
+    if (!st.objectionsDone) {
+      const oProgress = new PhaseProgress("objections", objecting.length, "objections", undefined, opts.progress);
+      const oFrom = await rpc.getBlockNumber();
+      const oLat: number[] = [];
+      const o0 = performance.now();
+      for (let k = st.objectionsFiled; k < objecting.length; k += OBJECTIONS_SIDE_BY_SIDE) {
+        const todo = await notYetFiled(c.ledger, objectors(pop, opts.seed, objecting, k, OBJECTIONS_SIDE_BY_SIDE));
+        for (const x of todo)
+          if ((await c.ledger.enterpriseSigner(x.e18)) !== x.signer)
+            throw new Error(
+              `the signer of ${x.code} is not bound on chain: its city's service binds it with the enterprise's basic-info record, which has not landed`,
+            );
+        await fundObjectors(session, todo);
+        for (const r of await fileObjections(session, todo)) oLat.push(r.ms);
+        st.objectionsFiled = Math.min(objecting.length, k + OBJECTIONS_SIDE_BY_SIDE);
+        writeState(dir, st);
+        oProgress.update(st.objectionsFiled);
+      }
+      oProgress.stop();
+      phases.push(await phaseOf(rpc, "objections", objecting.length, o0, oFrom, oLat, 0));
+      st.objectionsDone = true;
+      writeState(dir, st);
+    }
     const total = {
       seconds: phases.reduce((a, p) => a + p.seconds, 0),
       txs: phases.reduce((a, p) => a + p.txs, 0),
@@ -527,6 +607,8 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       phases,
       counts: {
         records: totalRecords,
+        revocations: revocationCount,
+        objections: objecting.length,
         queries: requested.length,
         refusedAttempts: st.refusedAttempts ?? 0,
         answered: answered.fulfilled + answered.denied,

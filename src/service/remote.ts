@@ -13,6 +13,7 @@ import { isServiceProcess } from "../network/pid.js";
 import type { Session } from "../session.js";
 import { operatorToken, tokenPath } from "./auth.js";
 import type { QueryRelayBody, RelayResult } from "./relay.js";
+import type { RevocationResult } from "./service.js";
 
 /** How long a command waits for its records to land through a service (a batch waits for its trigger). */
 const LAND_WITHIN_MS = 10 * 60_000;
@@ -120,6 +121,18 @@ export class NodeServiceClient {
       }
     }
     return out;
+  }
+
+  /**
+   * Revokes record versions the node attested (`POST /operator/revocations`, at most 1,000 a call): each one's
+   * outcome. Asked again, the service answers from its journal; a version the chain refuses comes back
+   * "refused" with the contract's error. A malformed request, or a record the node does not hold, throws.
+   */
+  async revoke(revocations: readonly { enterprise: string; category: string; version: number; reason: number }[]): Promise<RevocationResult[]> {
+    const r = await this.call<{ revocations: RevocationResult[] }>("POST", "/operator/revocations", { revocations }, true);
+    if (r.status !== 200 && r.status !== 422)
+      throw new RemoteError(`the node service of ${this.name} did not revoke: ${NodeServiceClient.refusal(r.status, r.body)}`);
+    return r.body.revocations;
   }
 
   /** Records queued at the service, not yet on chain (from /health). */
