@@ -395,9 +395,24 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       if (opts.resume) await leaveOutLanded(submissions.slice(st.submissionsLanded), new Set(serving.values()), log);
       let landedPrefix = st.submissionsLanded;
       const landedSet = new Set<number>();
+      // the year's revocations (operating status v1, entered in error), each at its city's service once that
+      // service's submissions have landed; a resumed run asks for all of them again, and the services answer what
+      // they revoked before from their journals
+      const revokeAt = async (svc: NodeServiceClient) => {
+        const list = revocationsBy.get(svc) ?? [];
+        for (let i = 0; i < list.length; i += RECORDS_PER_SUBMISSION) {
+          const started = performance.now();
+          for (const v of await svc.revoke(list.slice(i, i + RECORDS_PER_SUBMISSION)))
+            if (v.status === "refused") {
+              refused++;
+              log(`revocation of ${v.category} v${v.version} of ${v.enterprise} at ${svc.name}: ${v.error ?? "refused"}`);
+            }
+          lat.push(performance.now() - started);
+        }
+      };
       await Promise.all(
-        [...byService].map(([svc, ks]) =>
-          inOrderWindow(ks, SUBMISSIONS_IN_FLIGHT, async (k) => {
+        [...new Set(serving.values())].map(async (svc) => {
+          await inOrderWindow(byService.get(svc) ?? [], SUBMISSIONS_IN_FLIGHT, async (k) => {
             const started = performance.now();
             if (submissions[k].records.length > 0) {
               const r = await svc.submit(submissions[k].records.map((x) => JSON.parse(recordToJson(x)) as unknown));
@@ -416,23 +431,11 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
             lat.push(performance.now() - started);
             done += submissions[k].total;
             progress.update(done);
-          }),
-        ),
+          });
+          await revokeAt(svc);
+        }),
       );
       progress.stop();
-      // the year's revocations (operating status v1, entered in error), each at its city's service; a resumed run
-      // asks for all of them again, and the services answer what they revoked before from their journals
-      for (const [svc, list] of revocationsBy) {
-        for (let i = 0; i < list.length; i += RECORDS_PER_SUBMISSION) {
-          const started = performance.now();
-          for (const v of await svc.revoke(list.slice(i, i + RECORDS_PER_SUBMISSION)))
-            if (v.status === "refused") {
-              refused++;
-              log(`revocation of ${v.category} v${v.version} of ${v.enterprise} at ${svc.name}: ${v.error ?? "refused"}`);
-            }
-          lat.push(performance.now() - started);
-        }
-      }
       phases.push(await phaseOf(rpc, "records", totalRecords + revocationCount, t0, from, lat, refused));
       st.recordsDone = true;
       writeState(dir, st);
@@ -586,7 +589,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
         oProgress.update(st.objectionsFiled);
       }
       oProgress.stop();
-      phases.push(await phaseOf(rpc, "objections", objecting.length, o0, oFrom, oLat, 0));
+      if (objecting.length > 0) phases.push(await phaseOf(rpc, "objections", objecting.length, o0, oFrom, oLat, 0));
       st.objectionsDone = true;
       writeState(dir, st);
     }
