@@ -317,10 +317,10 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
     //   transactions by tip, and once one does not fit none after it does, so every block holds the next ones
     //   in plan order, also when a replaced block puts its transactions back in the pool.
     // - With the other validators' RPCs given (`replicas`: `network up`), each transaction is sent to this
-    //   connection's validator, and the next one is sent once every other
-    //   validator holds it: no pool ever holds a later registration without the earlier ones. They are sent
-    //   to one validator only: geth seals the transactions it took over its own RPC ("local") before those
-    //   from its peers, whatever their tips, so a validator must not take some of them each way.
+    //   connection's validator, and the next one once every other validator holds it: no pool ever holds a
+    //   later registration without the earlier ones. They are sent to one validator only: geth seals the
+    //   transactions it took over its own RPC ("local") before those from its peers, whatever their tips, so
+    //   a validator must not take some of them each way (tried: ids out of order at once).
     // - Otherwise each is sent once the one before is in a block (on a chain that seals on a clock, a block
     //   or two each).
     const plan = planInstitutions(seeds, institutions);
