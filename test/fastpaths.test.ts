@@ -20,7 +20,7 @@ import {
 } from "../src/consent/authorization.js";
 import { LOG_ENTRY_VERSION, decodeLogEntry, encodeLogEntry } from "../src/query/log-entry.js";
 import { Random } from "../src/random.js";
-import { inOrderWindow, inSlices } from "../src/replay/window.js";
+import { inOrderWindow, inSlices } from "../src/concurrency.js";
 import { ConsentRegistry__factory, QueryDesk__factory } from "../typechain-types/index.js";
 import { rejection } from "./helpers/expect.js";
 

@@ -17,7 +17,7 @@ import type { Session } from "../session.js";
 import { loadSeeds } from "../seeds.js";
 import { homeCity } from "../uscc.js";
 import type { StoredRecord } from "../store/nodeStore.js";
-import { inOrderWindow } from "../replay/window.js";
+import { inOrderWindow } from "../concurrency.js";
 import { fastRecordDigest, fastRecordLeaf, usccBytes } from "./leaf.js";
 
 /** A record ready to attest: its canonical encoding and the JSON the node keeps. */

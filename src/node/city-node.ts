@@ -30,7 +30,7 @@ import {
 } from "../chain/send.js";
 import type { FastSigningKey } from "../chain/signing.js";
 import { usccBytes } from "../ledger/leaf.js";
-import { Limiter } from "../replay/window.js";
+import { Limiter } from "../concurrency.js";
 import type { NodeStore } from "../store/nodeStore.js";
 import { Journal, type NewStep, type Step, type StepKind, type StepPayloads } from "./journal.js";
 import { NodeQueryLog } from "./query-log.js";

@@ -45,7 +45,7 @@ import {
   type Run,
   type Targets,
 } from "./model.js";
-import { inOrderWindow, inSlices } from "./window.js";
+import { inOrderWindow, inSlices } from "../concurrency.js";
 
 /** Transactions (or queries) in flight at once. */
 export const LIVE_WINDOW = 64;

@@ -14,7 +14,7 @@ import type { Population } from "../workload/enterprises.js";
 import type { QueryModel, QueryPlan } from "../workload/queries.js";
 import { YearProfile } from "../workload/time.js";
 import { chunkCount, type ChunkSpec } from "./chunks.js";
-import { inOrderWindow } from "./window.js";
+import { inOrderWindow } from "../concurrency.js";
 
 /** 3: replayed records' salts come from each node's secret (before: from the seed's random stream). */
 export const REPLAY_STATE_VERSION = 3;

@@ -64,7 +64,7 @@ import {
   type ReplayState,
 } from "./model.js";
 import { PhaseProgress } from "./progress.js";
-import { inOrderWindow } from "./window.js";
+import { inOrderWindow } from "../concurrency.js";
 
 /** Records in one submission at a service's operator route. */
 const RECORDS_PER_SUBMISSION = 1_000; // the most the operator route takes

@@ -18,7 +18,7 @@ import { WriteRefused } from "../node/city-node.js";
 import { planAnswer } from "../query/live.js";
 import type { CreditReport } from "../query/report.js";
 import type { Session } from "../session.js";
-import { inOrderWindow } from "../replay/window.js";
+import { inOrderWindow } from "../concurrency.js";
 
 const CURSOR = "service/watcher-block";
 const REPORTS = "service/reports/";

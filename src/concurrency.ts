@@ -1,4 +1,4 @@
-/** Bounded concurrency for the replay's chain work. */
+/** Bounded concurrency for chain work: the replays, the nodes, the node services. */
 
 /**
  * `fn` over `items` in order, a few at a time, letting the event loop run in between: CPU work (signing)
