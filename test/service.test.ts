@@ -8,6 +8,7 @@ import { institutionWallet } from "../src/chain/accounts.js";
 import { contractsOf, type Contracts } from "../src/chain/contracts.js";
 import { Purpose, consentDomain, signAuthorization, type Authorization } from "../src/consent/authorization.js";
 import { usccBytes } from "../src/ledger/leaf.js";
+import { QueryOutcome, RefusalReason, decodeLogEntry } from "../src/query/log-entry.js";
 import { checkReports } from "../src/query/live.js";
 import type { CreditReport } from "../src/query/report.js";
 import { signReportsChallenge } from "../src/service/auth.js";
@@ -301,6 +302,30 @@ describe("city node service", function () {
     r = await send(await relayBody(await auth({ notBefore: now - 7200, notAfter: now - 3600 }), SH_ENTERPRISE));
     expect([r.statusCode, r.json().error]).to.deep.equal([403, "refused-by-contract"]);
     expect(r.json().message).to.match(/AuthorizationExpired/);
+    const expired = r.json().logged;
+
+    // the attempts refused for their authorization are logged by the relaying node (Refused, with a reason code);
+    // a request not signed by the institution the authorization names is not (anyone could grow the log)
+    const logged = async (payload: object) => (await send(payload)).json().logged as { node: string; sequence: number } | undefined;
+    const unsigned = await logged(await relayBody(a, SH_ENTERPRISE, "unsigned"));
+    const misSignedAgain = await logged(misSigned);
+    expect(await logged({ ...good, requestTx: Transaction.from(good.requestTx).unsignedSerialized })).to.equal(undefined);
+    expect(await logged(await relayBody(a, SH_ENTERPRISE, enterpriseKey, 2))).to.equal(undefined);
+    expect(await logged(await relayBody(await auth({}, unknown), unknown))).to.equal(undefined);
+    expect([unsigned?.node, misSignedAgain?.node, expired?.node]).to.deep.equal(["hz-1", "hz-1", "hz-1"]);
+    const node = hz.service.node;
+    const entryOf = (seq: number) => decodeLogEntry(node.store.logEntry(seq)!.entry);
+    for (const [at, reason] of [
+      [unsigned!.sequence, RefusalReason.NoAuthorization],
+      [misSignedAgain!.sequence, RefusalReason.InvalidAuthorization],
+      [expired.sequence, RefusalReason.InvalidAuthorization],
+    ] as const)
+      expect(entryOf(at)).to.include({ outcome: QueryOutcome.Refused, reason, institution: HZ_INSTITUTION, servingNode: HZ_1, liveQueryId: 0n });
+    expect(entryOf(unsigned!.sequence).enterprise).to.equal(hexlify(usccBytes(SH_ENTERPRISE)));
+    // committed on the node's trigger (every entry here), so each can be proven against the chain
+    await waitFor("the refusals committed", async () => ((node.store.commitments().at(-1)?.size ?? 0) > unsigned!.sequence ? true : undefined));
+    const proof = (await hz.app.inject({ method: "GET", url: `/log/entries/${unsigned!.sequence}/proof` })).json();
+    expect(proof).to.include({ node: "hz-1", sequence: unsigned!.sequence, verifiedOnChain: true });
   });
 
   it("relays a Hangzhou-sponsored institution's query; the Shanghai service serves it by itself; the reports and the log entry check out", async () => {

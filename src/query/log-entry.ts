@@ -21,6 +21,19 @@ export enum QueryOutcome {
   Refused = 3,
 }
 
+/**
+ * Reason codes of a Refused entry (the replays draw them from 1-3). A node service logs these for a relay it
+ * refused before anything reached the chain.
+ */
+export const RefusalReason = {
+  /** The enterprise did not sign the authorization. */
+  NoAuthorization: 1,
+  /** The authorization is not the enterprise's (mis-signed), or the contracts refuse it (expired, revoked …). */
+  InvalidAuthorization: 2,
+  /** The request asks for another enterprise, purpose or categories than the authorization allows. */
+  OutsideAuthorization: 3,
+} as const;
+
 export interface QueryLogEntry {
   /** Position in the serving node's log (0-based). */
   sequence: number;

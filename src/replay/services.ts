@@ -10,7 +10,7 @@
  * - Queries: for each query the enterprise signs its authorization (EIP-712) and the institution signs its
  *   `registerAuthorization` and `requestQuery` transactions here; the sponsor node's service relays them (the
  *   serving city's when the sponsor runs none). A refused attempt of the workload (no authorization) is sent
- *   unsigned and must come back 403. The serving city's service sees each request on the QueryDesk and answers
+ *   unsigned and must come back 403, logged by the service that refused it. The serving city's service sees each request on the QueryDesk and answers
  *   it by itself (fulfilled with the reports it holds), and commits its query log on its size-or-time trigger.
  *
  * What it measures (the figures Hyperledger Caliper reports): the transactions the chain took in each phase
@@ -120,7 +120,8 @@ export interface ServiceReplayReport {
   phases: ServicePhase[];
   /**
    * Over the whole replay (an interrupted run's part included): records of the workload; queries requested on
-   * chain since the queries phase began, answered and logged; the refused attempts the services refused.
+   * chain since the queries phase began, answered and logged; the refused attempts the services refused (and
+   * logged); the entries the services' logs gained, all committed.
    */
   counts: {
     records: number;
@@ -447,7 +448,8 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     // chain block the phase began at (every query requested since is the replay's)
     if (st.queriesFrom === undefined) {
       st.queriesFrom = { block: await rpc.getBlockNumber(), logSizes: {} };
-      for (const svc of new Set(serving.values())) st.queriesFrom.logSizes[svc.name] = (await svc.logState()).size;
+      // every running service: the serving ones log their answers, the relaying ones the attempts they refused
+      for (const svc of services.values()) st.queriesFrom.logSizes[svc.name] = (await svc.logState()).size;
       writeState(dir, st);
     }
     const queriesFrom = st.queriesFrom;
@@ -507,6 +509,8 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
           const r = await svc.relayRaw(body);
           lat.push(performance.now() - started);
           if (r.status !== 403) throw new Error(`a query without the enterprise's signature was not refused by ${svc.name} (HTTP ${r.status})`);
+          if ((r.body as { logged?: unknown }).logged === undefined)
+            throw new Error(`${svc.name} refused query attempt ${q.attempt} (no authorization) but did not log it: ${JSON.stringify(r.body)}`);
           refusedInBlock++;
           return;
         }
@@ -558,7 +562,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       if (svc) servedBy.set(svc.name, (servedBy.get(svc.name) ?? 0) + 1);
     }
     let logEntries = 0;
-    for (const svc of new Set(serving.values())) {
+    for (const svc of services.values()) {
       const before = queriesFrom.logSizes[svc.name] ?? 0;
       const s = await svc.waitForCommittedLog(before + (servedBy.get(svc.name) ?? 0), Math.max(0, deadline - Date.now()));
       logEntries += s.size - before;

@@ -71,7 +71,7 @@ export function serviceReplaySummary(r: ServiceReplayReport): string {
     "",
     phases,
     "",
-    `records ${c.records.toLocaleString("en-US")}, revoked ${c.revocations}, objections ${c.objections}; queries relayed ${c.queries.toLocaleString("en-US")} (answered ${c.answered}: ${c.fulfilled} fulfilled, ${c.denied} denied), refused attempts ${c.refusedAttempts} (403 from the services, as the workload wants); query-log entries committed ${c.logEntries}`,
+    `records ${c.records.toLocaleString("en-US")}, revoked ${c.revocations}, objections ${c.objections}; queries relayed ${c.queries.toLocaleString("en-US")} (answered ${c.answered}: ${c.fulfilled} fulfilled, ${c.denied} denied), refused attempts ${c.refusedAttempts} (403 from the services, as the workload wants, each logged by the service that refused it); query-log entries committed ${c.logEntries}`,
     `in all: ${r.totals.txs.toLocaleString("en-US")} transactions in ${r.totals.seconds.toFixed(1)} s = ${Math.round(r.totals.txPerSec)} tx/s, ${r.totals.failedTxs} failed`,
   ].join("\n");
 }

@@ -31,7 +31,7 @@ import { UsccError, homeCity, validateUscc } from "../uscc.js";
 import { checkOperator, checkReportsChallenge } from "./auth.js";
 import { firstLine } from "./chain.js";
 import { BadRequest, ChainUnavailable, Conflict, NotFound, ServiceError } from "./errors.js";
-import { relayQuery, type QueryRelayBody } from "./relay.js";
+import { refusedAttempt, relayQuery, type QueryRelayBody } from "./relay.js";
 import * as S from "./schemas.js";
 import type { NodeService, RevocationItem } from "./service.js";
 import type { Submission } from "./submissions.js";
@@ -87,7 +87,8 @@ export function buildApp(svc: NodeService): FastifyInstance {
   });
 
   app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err instanceof ServiceError) return reply.code(err.status).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+    if (err instanceof ServiceError)
+      return reply.code(err.status).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}), ...(err.details ?? {}) });
     if (err.validation && err.validation.length > 0) {
       const v = err.validation[0] as AjvError;
       const field = fieldOf(err.validationContext ?? "request", v);
@@ -358,6 +359,11 @@ export function buildApp(svc: NodeService): FastifyInstance {
         .send({ ...r, servingCityName: cityName(r.servingCity), servingNode: serving ? session.nodeName(serving) : undefined, status: "requested" });
     } catch (e) {
       svc.metrics.relayed.inc({ result: e instanceof ServiceError ? e.code : "error" });
+      // a query attempt refused for its authorization is logged by this node, as a serving node logs a refusal
+      if (e instanceof ServiceError) {
+        const entry = await refusedAttempt(session, req.body, e, node.nodeId).catch(() => undefined);
+        if (entry) e.details = { logged: { node: node.id, sequence: svc.logRefused(entry) } };
+      }
       throw e;
     }
   });

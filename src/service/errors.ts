@@ -5,6 +5,9 @@
 
 /** A request the service refuses or cannot serve. */
 export class ServiceError extends Error {
+  /** More of the answer's body (e.g. where a refused query attempt was logged). */
+  details?: Record<string, unknown>;
+
   constructor(
     readonly status: number,
     readonly code: string,

@@ -109,7 +109,12 @@ export class ServiceMetrics {
       labelNames: ["result"],
       registers,
     });
-    this.answers = new Counter({ name: "yrd_queries_answered_total", help: "Queries this node answered, by outcome", labelNames: ["outcome"], registers });
+    this.answers = new Counter({
+      name: "yrd_queries_answered_total",
+      help: "Queries this node answered, by outcome (refused: the chain refused the answer; refused-at-relay: an attempt its relay refused and logged)",
+      labelNames: ["outcome"],
+      registers,
+    });
     this.relayed = new Counter({ name: "yrd_queries_relayed_total", help: "Institution query requests relayed, by result", labelNames: ["result"], registers });
     this.commits = new Counter({ name: "yrd_query_log_commits_total", help: "Query-log commitments this service sent", registers });
     this.errors = new Counter({ name: "yrd_service_loop_errors_total", help: "Errors of the service's background loop (chain unreachable …)", registers });

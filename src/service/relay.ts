@@ -21,7 +21,8 @@ import type { Session } from "../session.js";
 import { UsccError, validateUscc } from "../uscc.js";
 import type { Mined, Sent } from "../chain/send.js";
 import { minedOf, precheck, submitRaw } from "./chain.js";
-import { BadRequest, Conflict, Forbidden, NotFound } from "./errors.js";
+import { BadRequest, Conflict, Forbidden, NotFound, type ServiceError } from "./errors.js";
+import { QueryOutcome, RefusalReason, type QueryLogEntry } from "../query/log-entry.js";
 
 /** The body of `POST /institution/queries`. */
 export interface QueryRelayBody {
@@ -204,6 +205,56 @@ export async function checkRelay(session: Session, body: QueryRelayBody): Promis
     request: body.requestTx,
     registerData: register ? { to: register.to!, data: register.data } : undefined,
     requestData: { to: request.to, data: request.data },
+  };
+}
+
+/** The refusals logged as query attempts, with their log reason codes. */
+const LOGGED_REFUSALS: Record<string, number> = {
+  "unsigned-authorization": RefusalReason.NoAuthorization,
+  "mis-signed-authorization": RefusalReason.InvalidAuthorization,
+  "refused-by-contract": RefusalReason.InvalidAuthorization,
+  "wrong-enterprise": RefusalReason.OutsideAuthorization,
+  "wrong-purpose": RefusalReason.OutsideAuthorization,
+  "categories-not-authorized": RefusalReason.OutsideAuthorization,
+};
+
+/**
+ * The query-log entry of a relay refused with `err`, when it is a query attempt to log: refused for its
+ * authorization or for asking outside it (not a malformed request, an unknown enterprise, an unsigned transaction
+ * or another institution's), and with `requestTx` signed by the registry's signer of the institution the
+ * authorization names, so that only a registered institution's attempts can grow the log. Undefined otherwise.
+ */
+export async function refusedAttempt(
+  session: Session,
+  body: QueryRelayBody,
+  err: ServiceError,
+  servingNode: number,
+): Promise<Omit<QueryLogEntry, "sequence"> | undefined> {
+  const reason = err.status === 403 ? LOGGED_REFUSALS[err.code] : undefined;
+  if (reason === undefined) return undefined;
+  const chainId = BigInt(session.manifest.chainId);
+  let request: SignedTx;
+  try {
+    request = parseRaw(body.requestTx, "body.requestTx", chainId);
+  } catch {
+    return undefined;
+  }
+  const a = body.authorization;
+  if (Number(await session.contracts.registry.institutionIdOf(request.sender)) !== a.institution) return undefined;
+  const e18 = hexlify(usccBytes(a.enterprise));
+  const auth: Authorization = { ...a, enterprise: e18, nonce: BigInt(a.nonce) };
+  return {
+    enterprise: e18,
+    institution: a.institution,
+    servingNode,
+    purpose: a.purpose,
+    categories: a.categories,
+    authorizationId: authorizationId(consentDomain(chainId, session.manifest.contracts.ConsentRegistry.address), auth),
+    time: Math.floor(Date.now() / 1000),
+    outcome: QueryOutcome.Refused,
+    reason,
+    reportsDigest: "0x" + "00".repeat(32),
+    liveQueryId: 0n,
   };
 }
 

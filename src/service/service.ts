@@ -12,6 +12,7 @@
 import { DEFAULT_LIVE_CHUNK } from "../ledger/attest.js";
 import { WriteRefused, type CityNode } from "../node/city-node.js";
 import type { NewStep } from "../node/journal.js";
+import type { QueryLogEntry } from "../query/log-entry.js";
 import { CATEGORY_SLUGS, type Category } from "../records/index.js";
 import type { Session } from "../session.js";
 import { operatorToken, tokenPath } from "./auth.js";
@@ -297,6 +298,16 @@ export class NodeService {
         throw new Error(`the revocation ${st.key} is still under way (${st.state}); ask again shortly`);
       });
     });
+  }
+
+  /**
+   * Appends the entry of a query attempt this service refused at its relay (nothing reached the chain) to the
+   * node's query log; it is committed with the next commitment. Returns its sequence.
+   */
+  logRefused(entry: Omit<QueryLogEntry, "sequence">): number {
+    const [stored] = this.node.queryLog.append([entry]);
+    this.metrics.answers.inc({ outcome: "refused-at-relay" });
+    return stored.sequence;
   }
 
   /** Commits the query log when `commitSize` entries are uncommitted or the oldest waited `commitSeconds`. */
