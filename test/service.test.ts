@@ -219,11 +219,12 @@ describe("city node service", function () {
   it("revokes a record version it attested at the operator route, once however often asked; a refusal names the contract's error", async () => {
     const E = uscc("310115", "MA1FL0002");
     const E2 = uscc("310115", "MA1FL0003");
+    const [E3, E4] = [uscc("310115", "MA1FL0004"), uscc("310115", "MA1FL0005")];
     const attested = await sh.app.inject({
       method: "POST",
       url: "/operator/records",
       headers: operator(sh),
-      payload: { records: [operatingStatus(E), operatingStatus(E2)] },
+      payload: { records: [operatingStatus(E), operatingStatus(E2), operatingStatus(E3), operatingStatus(E4)] },
     });
     expect(attested.statusCode, attested.body).to.equal(200);
     const revoke = (revocations: object[], headers = operator(sh)) =>
@@ -260,6 +261,18 @@ describe("city node service", function () {
     expect([r.statusCode, r.json().revocations[0].txHash]).to.deep.equal([200, first.txHash]);
     expect(await revokedEvents(E)).to.equal(1);
 
+    // several in one request, sent side by side
+    r = await revoke([
+      { enterprise: E3, category: "operating-status", version: 1, reason: 2 },
+      { enterprise: E4, category: "operating-status", version: 1, reason: 3 },
+    ]);
+    expect(r.statusCode, r.body).to.equal(200);
+    expect(r.json().revocations.map((x: { status: string; reason: number }) => [x.status, x.reason])).to.deep.equal([
+      ["revoked", 2],
+      ["revoked", 3],
+    ]);
+    expect([await revokedEvents(E3), await revokedEvents(E4)]).to.deep.equal([1, 1]);
+
     // revoked outside this route (the node's own step), the chain refuses it: 422 with the contract's error
     const node = sh.service.node;
     const outside = { key: "test/revoke-outside", kind: "revoke" as const, payload: { items: [{ enterprise: E2, category: 2, version: 1, reason: 3 }] } };
@@ -271,7 +284,7 @@ describe("city node service", function () {
     expect(r.json().revocations[0]).to.include({ status: "refused" });
     expect(r.json().revocations[0].error).to.match(/AlreadyRevoked/);
     const metrics = (await sh.app.inject({ method: "GET", url: "/metrics" })).body;
-    expect(metrics).to.match(/yrd_revocations_total\{[^}]*result="revoked"[^}]*\} 2/); // asked twice
+    expect(metrics).to.match(/yrd_revocations_total\{[^}]*result="revoked"[^}]*\} 4/); // E asked twice, E3 and E4
     expect(metrics).to.match(/yrd_revocations_total\{[^}]*result="refused"[^}]*\} 1/);
   });
 

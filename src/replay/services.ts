@@ -10,8 +10,9 @@
  * - Queries: for each query the enterprise signs its authorization (EIP-712) and the institution signs its
  *   `registerAuthorization` and `requestQuery` transactions here; the sponsor node's service relays them (the
  *   serving city's when the sponsor runs none). A refused attempt of the workload (no authorization) is sent
- *   unsigned and must come back 403, logged by the service that refused it. The serving city's service sees each request on the QueryDesk and answers
- *   it by itself (fulfilled with the reports it holds), and commits its query log on its size-or-time trigger.
+ *   unsigned and must come back 403, logged by the service that refused it. The serving city's service sees each
+ *   request on the QueryDesk and answers it by itself (fulfilled with the reports it holds), and commits its query
+ *   log on its size-or-time trigger.
  *
  * What it measures (the figures Hyperledger Caliper reports): the transactions the chain took in each phase
  * (counted in the blocks, failures being reverted receipts), per second, and each submission's latency — a
