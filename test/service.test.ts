@@ -199,6 +199,27 @@ describe("city node service", function () {
     expect(changed.json().verdict).to.equal("not anchored");
     expect((await sh.app.inject({ method: "GET", url: `/records/${HZ_ENTERPRISE}/basic-info/status` })).statusCode).to.equal(404);
 
+    // a live submission still landing when the service's answer time is up: 202, then followed at its route
+    const opts = sh.service.opts;
+    opts.liveAnswerWithinMs = 1;
+    try {
+      const slow = await sh.app.inject({
+        method: "POST",
+        url: "/operator/records",
+        headers: operator(sh),
+        payload: { records: [operatingStatus(uscc("310115", "MA1FL0009"))] },
+      });
+      expect([slow.statusCode, slow.json().status], slow.body).to.deep.equal([202, "queued"]);
+      expect(slow.json().note).to.match(/still landing after 0.001 s; follow it at GET \/operator\/submissions\/\d+/);
+      const landed = await waitFor("the slow live submission", async () => {
+        const v = (await sh.app.inject({ method: "GET", url: `/operator/submissions/${slow.json().submission}`, headers: operator(sh) })).json();
+        return v.status === "attested" ? v : undefined;
+      });
+      expect(landed.records[0].proof).to.include({ mode: "live", version: 1 });
+    } finally {
+      delete opts.liveAnswerWithinMs;
+    }
+
     // batch mode: accepted at once, on chain in one Merkle batch when its trigger fires
     const queued = await hz.app.inject({
       method: "POST",

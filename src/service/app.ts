@@ -38,6 +38,8 @@ import type { Submission } from "./submissions.js";
 import { deliveredReports } from "./watcher.js";
 
 const QUERY_STATUS = ["none", "requested", "fulfilled", "denied", "expired"] as const;
+/** Longest a live submission is held open before it is answered 202 (still landing), by default. */
+export const LIVE_ANSWER_WITHIN_MS = 60_000;
 /** Largest request body (a submission of 1,000 records fits easily). */
 const BODY_LIMIT = 8 * 1024 * 1024;
 
@@ -278,11 +280,25 @@ export function buildApp(svc: NodeService): FastifyInstance {
       const accepted = svc.queue.accept(records);
       if (svc.batchMode) return reply.code(202).send(submissionView(accepted));
       let note: string | undefined;
-      try {
-        await svc.flushNow();
-      } catch (e) {
+      // answered once on chain, or after `liveAnswerWithinMs` at most (a slow chain): the flush goes on, and the
+      // submission is followed at its own route
+      const within = svc.opts.liveAnswerWithinMs ?? LIVE_ANSWER_WITHIN_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const flushing = svc.flushNow().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const outcome = await Promise.race([flushing, new Promise<"later">((resolve) => (timer = setTimeout(() => resolve("later"), within)))]);
+      clearTimeout(timer);
+      if (outcome === "later") {
+        note = `still landing after ${within / 1000} s; follow it at GET /operator/submissions/${accepted.id}`;
+        void flushing.then((e) => {
+          if (e !== undefined)
+            svc.opts.log?.(`node service ${node.id}: submission ${accepted.id}: not on chain yet (${firstLine(e)}); the records stay queued`);
+        });
+      } else if (outcome !== undefined) {
         // not a refusal (that fails the submission): the chain did not answer; the records stay queued and are retried
-        note = `not on chain yet (${firstLine(e)}); the records stay queued and are retried: GET /operator/submissions/${accepted.id}`;
+        note = `not on chain yet (${firstLine(outcome)}); the records stay queued and are retried: GET /operator/submissions/${accepted.id}`;
         svc.opts.log?.(`node service ${node.id}: submission ${accepted.id}: ${note}`);
       }
       const s = svc.queue.get(accepted.id)!;

@@ -36,6 +36,8 @@ export interface NodeServiceOptions {
   commitSeconds: number;
   /** Period of the background loop. */
   pollMs: number;
+  /** Live mode: longest a submission is held open before it is answered 202, still landing (default 60 s). */
+  liveAnswerWithinMs?: number;
   /** Most blocks of QueryDesk events read per pass. */
   maxBlocks?: number;
   log?: (line: string) => void;
