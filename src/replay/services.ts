@@ -73,7 +73,10 @@ const RECORDS_PER_SUBMISSION = 1_000; // the most the operator route takes
 const SUBMISSIONS_IN_FLIGHT = 3;
 /** Relays awaited at once, over all services. */
 const RELAYS_IN_FLIGHT = 1024;
-/** Bound of the waits for the services' answers and commitments. */
+/**
+ * Bound of the waits for the services' answers and commitments: a wait gives up once this long passes without
+ * progress (a record landing at the service, a query answered), not after this long in all.
+ */
 const SETTLE_WITHIN_MS = 5 * 60_000;
 /** Objections filed side by side (each the enterprise's own transaction). */
 const OBJECTIONS_SIDE_BY_SIDE = 64;
@@ -203,12 +206,16 @@ interface Submission {
  * would come back as versions 3 and 4, since the service compares a record with its latest version only.
  */
 async function leaveOutLanded(submissions: Submission[], services: Set<NodeServiceClient>, log: (line: string) => void): Promise<void> {
-  const deadline = Date.now() + SETTLE_WITHIN_MS;
-  for (const svc of services)
-    while ((await svc.queuedRecords()) > 0) {
-      if (Date.now() > deadline) throw new Error(`the node service of ${svc.name} still has records queued after ${SETTLE_WITHIN_MS / 60_000} minutes`);
+  for (const svc of services) {
+    let deadline = Date.now() + SETTLE_WITHIN_MS;
+    let last = Number.POSITIVE_INFINITY;
+    for (let queued = await svc.queuedRecords(); queued > 0; queued = await svc.queuedRecords()) {
+      if (queued < last) [last, deadline] = [queued, Date.now() + SETTLE_WITHIN_MS];
+      if (Date.now() > deadline)
+        throw new Error(`the node service of ${svc.name} still has ${queued} records queued, none of which landed in ${SETTLE_WITHIN_MS / 60_000} minutes`);
       await new Promise((r) => setTimeout(r, 1_000));
     }
+  }
   let left = 0;
   for (const s of submissions) {
     const keep: boolean[] = [];
@@ -541,11 +548,12 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     // with one entry per query it answered
     const requested = await c.desk.queryFilter(c.desk.filters.QueryRequested(), queriesFrom.block + 1);
     const answered = { fulfilled: 0, denied: 0 };
-    const deadline = Date.now() + SETTLE_WITHIN_MS;
+    let deadline = Date.now() + SETTLE_WITHIN_MS;
     let open = requested.map((ev) => ev.args.queryId);
-    while (open.length > 0) {
+    for (let last = open.length; open.length > 0;) {
+      if (open.length < last) [last, deadline] = [open.length, Date.now() + SETTLE_WITHIN_MS];
       if (Date.now() > deadline)
-        throw new Error(`${open.length} relayed queries still unanswered after ${SETTLE_WITHIN_MS / 60_000} minutes (first: ${open[0]})`);
+        throw new Error(`${open.length} relayed queries still unanswered, none of them answered in ${SETTLE_WITHIN_MS / 60_000} minutes (first: ${open[0]})`);
       const still: bigint[] = [];
       await inOrderWindow(open, 32, async (id) => {
         const s = (await c.desk.query(id)).status;
@@ -565,7 +573,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     let logEntries = 0;
     for (const svc of services.values()) {
       const before = queriesFrom.logSizes[svc.name] ?? 0;
-      const s = await svc.waitForCommittedLog(before + (servedBy.get(svc.name) ?? 0), Math.max(0, deadline - Date.now()));
+      const s = await svc.waitForCommittedLog(before + (servedBy.get(svc.name) ?? 0), SETTLE_WITHIN_MS);
       logEntries += s.size - before;
     }
     progress.stop();
