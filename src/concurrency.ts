@@ -53,3 +53,25 @@ export class Limiter {
     }
   }
 }
+
+/**
+ * Polls until `probe` reports `done`, every `pollMs`, bounded on progress rather than in all: it throws
+ * `stalled(left)` once `withinMs` pass without `left` (what is still open: records queued, queries unanswered)
+ * getting smaller. Work that keeps moving is waited for however long it takes.
+ */
+export async function untilSettled<T>(
+  probe: () => Promise<{ done: true; value: T } | { done: false; left: number }>,
+  withinMs: number,
+  stalled: (left: number) => Error,
+  pollMs = 1_000,
+): Promise<T> {
+  let least = Number.POSITIVE_INFINITY;
+  let deadline = Date.now() + withinMs;
+  for (;;) {
+    const p = await probe();
+    if (p.done) return p.value;
+    if (p.left < least) [least, deadline] = [p.left, Date.now() + withinMs];
+    else if (Date.now() > deadline) throw stalled(p.left);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}

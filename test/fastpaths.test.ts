@@ -20,7 +20,7 @@ import {
 } from "../src/consent/authorization.js";
 import { LOG_ENTRY_VERSION, decodeLogEntry, encodeLogEntry } from "../src/query/log-entry.js";
 import { Random } from "../src/random.js";
-import { inOrderWindow, inSlices } from "../src/concurrency.js";
+import { inOrderWindow, inSlices, untilSettled } from "../src/concurrency.js";
 import { ConsentRegistry__factory, QueryDesk__factory } from "../typechain-types/index.js";
 import { rejection } from "./helpers/expect.js";
 
@@ -198,6 +198,33 @@ describe("fast paths", () => {
     expect(Math.max(...begun)).to.be.at.most(13); // nothing started once the failure was seen
     expect([...settled].sort((a, b) => a - b)).to.deep.equal(begun.filter((i) => i !== 10)); // every other started item finished first
     expect(await inSlices([...Array(10).keys()], (i) => i * i, 3)).to.deep.equal([0, 1, 4, 9, 16, 25, 36, 49, 64, 81]);
+  });
+
+  it("untilSettled waits as long as what is open keeps getting smaller, and gives up once it stalls for the bound", async () => {
+    // 12 polls 10 ms apart, each closing one item: 120 ms in all, far past the 40 ms bound, and no failure
+    let left = 12;
+    const started = Date.now();
+    const value = await untilSettled(
+      async () => (--left === 0 ? { done: true, value: "settled" } : { done: false, left }),
+      40,
+      (n) => new Error(`stalled with ${n}`),
+      10,
+    );
+    expect(value).to.equal("settled");
+    expect(Date.now() - started).to.be.at.least(100);
+    // stuck at 3 after two polls: stops with the error naming what is open, after about the bound
+    let polls = 0;
+    const stalled = await untilSettled(
+      async () => ({ done: false, left: Math.max(3, 5 - polls++) }),
+      40,
+      (n) => new Error(`stalled with ${n}`),
+      10,
+    ).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(stalled?.message).to.equal("stalled with 3");
+    expect(polls).to.be.within(4, 20);
   });
 
   for (const mode of ["sequential", "pipelined"] as const) {

@@ -1,8 +1,8 @@
 /**
  * Receipts on a chain that seals on a clock (`receiptOf` and its block-by-block watch, src/chain/send.ts),
- * against a scripted JSON-RPC chain: a receipt is taken only with the confirmations the chain needs and only
- * from the block still at its height (a replaced block sends the watch back), a reverted transaction fails,
- * a transaction never mined times out, and a chain without `eth_getBlockReceipts` is asked per transaction.
+ * against a scripted JSON-RPC chain: a receipt is taken only with the confirmations the chain needs (or those
+ * asked for) and only from the block still at its height (a replaced block sends the watch back), a reverted
+ * transaction fails, a transaction never mined times out, and a chain without `eth_getBlockReceipts` is asked per transaction.
  */
 import { expect } from "chai";
 import { receiptOf, requireConfirmations, type RpcSender } from "../src/chain/send.js";
@@ -87,6 +87,21 @@ describe("receipts on a chain that seals on a clock", () => {
     chain.seal(); // block 3 on top
     const m = await waiting;
     expect([m.hash, m.blockNumber]).to.deep.equal(["0xa", 2]);
+  });
+
+  it("with one confirmation asked for, takes a receipt from the block it is first seen in, on a chain that needs two", async () => {
+    requireConfirmations(2);
+    const chain = new ScriptedChain();
+    const first = receiptOf(chain, "0xf", 10_000, { confirmations: 1 });
+    const deep = receiptOf(chain, "0x10", 10_000);
+    let deepSettled = false;
+    void deep.then(() => (deepSettled = true));
+    await sleep(150);
+    chain.seal([{ hash: "0xf" }, { hash: "0x10" }]); // block 1, nothing on top
+    expect((await first).blockNumber).to.equal(1);
+    expect(deepSettled, "the chain's two confirmations still hold for the other").to.equal(false);
+    chain.seal();
+    expect((await deep).blockNumber).to.equal(1);
   });
 
   it("a replaced block sends the watch back: the receipt is taken from the block the transaction is in now", async () => {

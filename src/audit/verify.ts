@@ -16,6 +16,7 @@ import { decodeLogEntry, logEntryLeafHash, reportsDigest } from "../query/log-en
 import type { StoredRecord } from "../store/nodeStore.js";
 import type { NodeStores } from "../store/stores.js";
 import { bytes18ToUscc, nodeLabel, type TrailFilter, type TrailRow, matches, usccToBytes18 } from "./trail.js";
+import { pushTo } from "../collections.js";
 
 export interface Finding {
   /** What was checked, e.g. "record 913201…/basic-info/v2" or "log sh-1#17". */
@@ -225,8 +226,7 @@ export async function verifyTrail(
 
   // query logs: every listed entry is in a committed log; live ones agree with the QueryDesk events
   const liveQueries = new Map<number, TrailRow[]>();
-  for (const r of rows.filter((x) => x.kind.startsWith("query")))
-    liveQueries.set(r.data.queryId as number, [...(liveQueries.get(r.data.queryId as number) ?? []), r]);
+  for (const r of rows.filter((x) => x.kind.startsWith("query"))) pushTo(liveQueries, r.data.queryId as number, r);
   const entries: { nodeId: number; seq: number; log: MerkleLog }[] = [];
   // per node: the time of its latest commitment, and the live queries its committed entries name
   const committedAt = new Map<number, number>();

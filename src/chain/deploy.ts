@@ -3,7 +3,7 @@
  * Idempotent: when a manifest for the network exists and its contracts are still on chain, the deployment
  * is verified against it and reused instead of deployed again.
  */
-import { firstIncluded, receiptOf, requireConfirmationsOn, requiredConfirmations, type RpcSender } from "./send.js";
+import { receiptOf, requireConfirmationsOn, requiredConfirmations, type RpcSender } from "./send.js";
 import { existsSync, mkdirSync, mkdtempSync, rmdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { getCreateAddress, keccak256, toUtf8Bytes } from "ethers";
@@ -68,6 +68,9 @@ export const DEFAULT_SERVICE_HOURS = 24;
 
 /** Gas limit of each genesis transaction (a city, a node, the regulator, closing genesis: each well under 200,000). */
 const GENESIS_GAS = 300_000n;
+
+/** A transaction awaited until it is in a block, without confirmations (what the next send needs). */
+const FIRST_SEEN = { confirmations: 1 };
 
 /** Institutions registered per transaction: bounded so that no transaction nears the block gas limit. */
 export const INSTITUTIONS_PER_TX = 100;
@@ -299,7 +302,8 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
     };
     const deployments = [];
     for (const [i, name] of names.entries()) {
-      if (name === "QueryDesk") await Promise.all(deployments.map((c) => firstIncluded(conn.ethers.provider, c.deploymentTransaction()!.hash)));
+      if (name === "QueryDesk")
+        await Promise.all(deployments.map((c) => receiptOf(conn.ethers.provider, c.deploymentTransaction()!.hash, undefined, FIRST_SEEN)));
       deployments.push(await conn.ethers.deployContract(name, constructorArgs[name], { signer: r.deployer, nonce: firstNonce + i }));
       sent++;
     }
@@ -354,7 +358,7 @@ export async function deployConsortium(conn: ChainConnection, opts: DeployOption
       const sentTx = await operatorOf(c.nodeId).sendTransaction({ to: registryAddress, data: c.data, gasLimit, maxFeePerGas, maxPriorityFeePerGas: tipOf(k) });
       sent++;
       if (replicas.length > 0) await heldByAll(replicas, sentTx.hash);
-      else await firstIncluded(conn.ethers.provider, sentTx.hash);
+      else await receiptOf(conn.ethers.provider, sentTx.hash, undefined, FIRST_SEEN);
       hashes.push(sentTx.hash);
     }
     const registered: ManifestInstitution[] = [];

@@ -98,6 +98,8 @@ interface Waiter {
   reject(e: Error): void;
   deadline: number;
   timeoutMs: number;
+  /** Blocks it needs on top of its receipt, its own included. */
+  confirmations: number;
   /** The receipt as last seen in a block (not yet deep enough, or to be confirmed in that block). */
   seen?: RpcReceipt;
   /** When it began to wait. */
@@ -110,7 +112,7 @@ const toMined = (hash: string, r: RpcReceipt): Mined => ({ hash, gasUsed: BigInt
  * The receipts awaited on one JSON-RPC connection, read a block at a time: one loop polls the head and reads
  * each new block's receipts with one `eth_getBlockReceipts` call, however many transactions are awaited (with
  * a thousand transactions in flight, polling each one's receipt was a thousand calls a pass). A receipt is taken
- * once `confirmations` blocks are on it and its block is still the chain's block at that height (a replaced
+ * once its confirmations (the chain's, or those asked for) are on it and its block is still the chain's block at that height (a replaced
  * block sends the watch back to read that height again). A chain without `eth_getBlockReceipts` is asked for
  * each awaited receipt once per new head.
  */
@@ -126,9 +128,9 @@ class ReceiptWatch {
 
   constructor(private readonly rpc: RpcSender) {}
 
-  wait(hash: string, timeoutMs: number, seen?: RpcReceipt): Promise<Mined> {
+  wait(hash: string, timeoutMs: number, confirmations: number, seen?: RpcReceipt): Promise<Mined> {
     return new Promise<Mined>((resolve, reject) => {
-      this.waiting.set(hash.toLowerCase(), { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, seen, since: Date.now() });
+      this.waiting.set(hash.toLowerCase(), { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, confirmations, seen, since: Date.now() });
       // the caller read no receipt a moment ago, but a pass under way may have read the block that mined it since
       // (and moved on): the last blocks read are read again
       const back = seen ? Number(seen.blockNumber) : this.readUpTo === undefined ? undefined : this.readUpTo - REREAD_BLOCKS;
@@ -219,7 +221,7 @@ class ReceiptWatch {
       const r = w.seen;
       if (!r) continue;
       const n = Number(r.blockNumber);
-      if (head < n + confirmations - 1) continue;
+      if (head < n + w.confirmations - 1) continue;
       if (!canonical.has(n)) canonical.set(n, ((await this.rpc.send("eth_getBlockByNumber", ["0x" + n.toString(16), false])) as { hash: string } | null)?.hash);
       this.waiting.delete(hash);
       if (canonical.get(n) !== r.blockHash) {
@@ -241,35 +243,19 @@ const watches = new WeakMap<RpcSender, ReceiptWatch>();
 /**
  * The receipt of a transaction that was sent to `rpc`; throws if it reverted, or is still not mined after
  * `timeoutMs`. An automining chain has it at once (one call); on a chain that seals blocks on a clock (geth
- * Clique) the connection's `ReceiptWatch` reads it from its block, with the confirmations the chain needs.
+ * Clique) the connection's `ReceiptWatch` reads it from its block, with the confirmations the chain needs, or
+ * `opts.confirmations` (1: the block it is first seen in, as the deployment orders the institutions' registrations).
  */
-export async function receiptOf(rpc: RpcSender, hash: string, timeoutMs: number = receiptTimeoutMs()): Promise<Mined> {
+export async function receiptOf(rpc: RpcSender, hash: string, timeoutMs: number = receiptTimeoutMs(), opts: { confirmations?: number } = {}): Promise<Mined> {
+  const needs = opts.confirmations ?? confirmations;
   const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
-  if (r !== null && confirmations <= 1) {
+  if (r !== null && needs <= 1) {
     if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
     return toMined(hash, r);
   }
   let watch = watches.get(rpc);
   if (!watch) watches.set(rpc, (watch = new ReceiptWatch(rpc)));
-  return watch.wait(hash, timeoutMs, r ?? undefined);
-}
-
-/**
- * The block a transaction is first seen in, without waiting for confirmations (the deployment orders the
- * institutions' registrations by it): polls its receipt every `HEAD_POLL_MS`; throws if it reverted, or is not
- * mined within `timeoutMs`.
- */
-export async function firstIncluded(rpc: RpcSender, hash: string, timeoutMs: number = receiptTimeoutMs()): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = (await rpc.send("eth_getTransactionReceipt", [hash])) as RpcReceipt | null;
-    if (r !== null) {
-      if (r.status !== "0x1") throw new Error(`transaction ${hash} reverted`);
-      return Number(r.blockNumber);
-    }
-    if (Date.now() > deadline) throw new Error(`transaction ${hash} not mined within ${timeoutMs} ms`);
-    await new Promise((res) => setTimeout(res, HEAD_POLL_MS));
-  }
+  return watch.wait(hash, timeoutMs, needs, r ?? undefined);
 }
 
 function sent(rpc: RpcSender, hash: string): Sent {

@@ -19,6 +19,7 @@ import { homeCity } from "../uscc.js";
 import type { StoredRecord } from "../store/nodeStore.js";
 import { inOrderWindow } from "../concurrency.js";
 import { fastRecordDigest, fastRecordLeaf, usccBytes } from "./leaf.js";
+import { pushTo } from "../collections.js";
 
 /** A record ready to attest: its canonical encoding and the JSON the node keeps. */
 export interface EncodedRecord {
@@ -158,7 +159,7 @@ export async function attestRecords(session: Session, items: readonly EncodedRec
   for (const it of items) {
     const city = homeCity(it.enterprise, cities);
     const nodeId = await attestingNode(session, city.code, city.nameEn, opts.nodeId);
-    groups.set(nodeId, [...(groups.get(nodeId) ?? []), it]);
+    pushTo(groups, nodeId, it);
   }
   const out: AttestedRecord[] = [];
   const landed = (records: AttestedRecord[]) => {

@@ -46,6 +46,7 @@ import {
   type Targets,
 } from "./model.js";
 import { inOrderWindow, inSlices } from "../concurrency.js";
+import { pushTo } from "../collections.js";
 
 /** Transactions (or queries) in flight at once. */
 export const LIVE_WINDOW = 64;
@@ -401,11 +402,7 @@ export async function liveQueriesPhase(run: Run): Promise<PhaseMetrics> {
 
     // 4. log entries in attempt order (each node's in one SQLite transaction), then one commitment per grown log
     const byNode = new Map<number, GeneratedQuery[]>();
-    for (const q of queries) {
-      const list = byNode.get(q.servingNode);
-      if (list) list.push(q);
-      else byNode.set(q.servingNode, [q]);
-    }
+    for (const q of queries) pushTo(byNode, q.servingNode, q);
     for (const [nodeId, list] of byNode) {
       const node = run.nodes[nodeId - 1];
       if (node.store.hasReplayBlock(b)) continue; // appended before an interruption

@@ -65,7 +65,8 @@ import {
   type ReplayState,
 } from "./model.js";
 import { PhaseProgress } from "./progress.js";
-import { inOrderWindow } from "../concurrency.js";
+import { inOrderWindow, untilSettled } from "../concurrency.js";
+import { pushTo } from "../collections.js";
 
 /** Records in one submission at a service's operator route. */
 const RECORDS_PER_SUBMISSION = 1_000; // the most the operator route takes
@@ -206,16 +207,15 @@ interface Submission {
  * would come back as versions 3 and 4, since the service compares a record with its latest version only.
  */
 async function leaveOutLanded(submissions: Submission[], services: Set<NodeServiceClient>, log: (line: string) => void): Promise<void> {
-  for (const svc of services) {
-    let deadline = Date.now() + SETTLE_WITHIN_MS;
-    let last = Number.POSITIVE_INFINITY;
-    for (let queued = await svc.queuedRecords(); queued > 0; queued = await svc.queuedRecords()) {
-      if (queued < last) [last, deadline] = [queued, Date.now() + SETTLE_WITHIN_MS];
-      if (Date.now() > deadline)
-        throw new Error(`the node service of ${svc.name} still has ${queued} records queued, none of which landed in ${SETTLE_WITHIN_MS / 60_000} minutes`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
-  }
+  for (const svc of services)
+    await untilSettled(
+      async () => {
+        const left = await svc.queuedRecords();
+        return left === 0 ? { done: true, value: undefined } : { done: false, left };
+      },
+      SETTLE_WITHIN_MS,
+      (left) => new Error(`the node service of ${svc.name} still has ${left} records queued, none of which landed in ${SETTLE_WITHIN_MS / 60_000} minutes`),
+    );
   let left = 0;
   for (const s of submissions) {
     const keep: boolean[] = [];
@@ -383,10 +383,12 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     for (const [ci, svc] of serving)
       for (let i = 0; i < pop.counts[ci]; i++)
         if (pop.isRevoked(ci, i))
-          revocationsBy.set(svc, [
-            ...(revocationsBy.get(svc) ?? []),
-            { enterprise: pop.code(ci, i), category: CATEGORY_SLUGS[Category.OperatingStatus], version: 1, reason: REVOCATION_REASON_ENTERED_IN_ERROR },
-          ]);
+          pushTo(revocationsBy, svc, {
+            enterprise: pop.code(ci, i),
+            category: CATEGORY_SLUGS[Category.OperatingStatus],
+            version: 1,
+            reason: REVOCATION_REASON_ENTERED_IN_ERROR,
+          });
     const revocationCount = [...revocationsBy.values()].reduce((a, l) => a + l.length, 0);
     if (!st.recordsDone) {
       const progress = new PhaseProgress("records", totalRecords, "records", undefined, opts.progress);
@@ -399,7 +401,7 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
       const byService = new Map<NodeServiceClient, number[]>();
       submissions.forEach((s, k) => {
         if (k < st.submissionsLanded) return;
-        byService.set(s.svc, [...(byService.get(s.svc) ?? []), k]);
+        pushTo(byService, s.svc, k);
       });
       if (opts.resume) await leaveOutLanded(submissions.slice(st.submissionsLanded), new Set(serving.values()), log);
       let landedPrefix = st.submissionsLanded;
@@ -548,22 +550,23 @@ export async function serviceLiveReplay(conn: ChainConnection, opts: ServiceRepl
     // with one entry per query it answered
     const requested = await c.desk.queryFilter(c.desk.filters.QueryRequested(), queriesFrom.block + 1);
     const answered = { fulfilled: 0, denied: 0 };
-    let deadline = Date.now() + SETTLE_WITHIN_MS;
     let open = requested.map((ev) => ev.args.queryId);
-    for (let last = open.length; open.length > 0;) {
-      if (open.length < last) [last, deadline] = [open.length, Date.now() + SETTLE_WITHIN_MS];
-      if (Date.now() > deadline)
-        throw new Error(`${open.length} relayed queries still unanswered, none of them answered in ${SETTLE_WITHIN_MS / 60_000} minutes (first: ${open[0]})`);
-      const still: bigint[] = [];
-      await inOrderWindow(open, 32, async (id) => {
-        const s = (await c.desk.query(id)).status;
-        if (s === QUERY_FULFILLED) answered.fulfilled++;
-        else if (s === QUERY_DENIED) answered.denied++;
-        else still.push(id);
-      });
-      open = still;
-      if (open.length > 0) await new Promise((r) => setTimeout(r, 500));
-    }
+    await untilSettled(
+      async () => {
+        const still: bigint[] = [];
+        await inOrderWindow(open, 32, async (id) => {
+          const s = (await c.desk.query(id)).status;
+          if (s === QUERY_FULFILLED) answered.fulfilled++;
+          else if (s === QUERY_DENIED) answered.denied++;
+          else still.push(id);
+        });
+        open = still;
+        return open.length === 0 ? { done: true, value: undefined } : { done: false, left: open.length };
+      },
+      SETTLE_WITHIN_MS,
+      (left) => new Error(`${left} relayed queries still unanswered, none of them answered in ${SETTLE_WITHIN_MS / 60_000} minutes (first: ${open[0]})`),
+      500,
+    );
     const servedBy = new Map<string, number>();
     for (const ev of requested) {
       const city = seeds.cities.findIndex((x) => x.code === String(ev.args.servingCity));

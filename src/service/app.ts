@@ -31,7 +31,7 @@ import { UsccError, homeCity, validateUscc } from "../uscc.js";
 import { checkOperator, checkReportsChallenge } from "./auth.js";
 import { firstLine } from "./chain.js";
 import { BadRequest, ChainUnavailable, Conflict, NotFound, ServiceError } from "./errors.js";
-import { refusedAttempt, relayQuery, type QueryRelayBody } from "./relay.js";
+import { relayQuery, type QueryRelayBody } from "./relay.js";
 import * as S from "./schemas.js";
 import type { NodeService, RevocationItem } from "./service.js";
 import type { Submission } from "./submissions.js";
@@ -367,7 +367,8 @@ export function buildApp(svc: NodeService): FastifyInstance {
 
   app.post<{ Body: QueryRelayBody }>("/institution/queries", { schema: { body: S.relayBody, querystring: S.emptyQuery } }, async (req, reply) => {
     try {
-      const r = await relayQuery(session, req.body);
+      // a query attempt refused for its authorization is logged by this node, as a serving node logs a refusal
+      const r = await relayQuery(session, req.body, { nodeId: node.nodeId, append: (entry) => ({ node: node.id, sequence: svc.logRefused(entry) }) });
       svc.metrics.relayed.inc({ result: "relayed" });
       const serving = await session.activeNodeOf(r.servingCity).catch(() => undefined);
       return reply
@@ -375,11 +376,6 @@ export function buildApp(svc: NodeService): FastifyInstance {
         .send({ ...r, servingCityName: cityName(r.servingCity), servingNode: serving ? session.nodeName(serving) : undefined, status: "requested" });
     } catch (e) {
       svc.metrics.relayed.inc({ result: e instanceof ServiceError ? e.code : "error" });
-      // a query attempt refused for its authorization is logged by this node, as a serving node logs a refusal
-      if (e instanceof ServiceError) {
-        const entry = await refusedAttempt(session, req.body, e, node.nodeId).catch(() => undefined);
-        if (entry) e.details = { logged: { node: node.id, sequence: svc.logRefused(entry) } };
-      }
       throw e;
     }
   });

@@ -21,7 +21,7 @@ import type { Session } from "../session.js";
 import { UsccError, validateUscc } from "../uscc.js";
 import type { Mined, Sent } from "../chain/send.js";
 import { minedOf, precheck, submitRaw } from "./chain.js";
-import { BadRequest, Conflict, Forbidden, NotFound, type ServiceError } from "./errors.js";
+import { BadRequest, Conflict, Forbidden, NotFound, ServiceError } from "./errors.js";
 import { QueryOutcome, RefusalReason, type QueryLogEntry } from "../query/log-entry.js";
 
 /** The body of `POST /institution/queries`. */
@@ -80,8 +80,18 @@ function parseRaw(raw: string, field: string, chainId: bigint): SignedTx {
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-/** Checks a relay request; throws the ServiceError that answers it. */
-export async function checkRelay(session: Session, body: QueryRelayBody): Promise<Checked> {
+/** A relay request as read before any lookup on chain: the authorization, its id, the decoded transactions. */
+interface ReadRelay {
+  auth: Authorization;
+  authId: string;
+  register?: SignedTx;
+  request: SignedTx;
+  /** What `requestTx` asks for. */
+  asked: { enterprise: string; categories: bigint; purpose: bigint; authorizationId: string };
+}
+
+/** Reads a relay request; throws the ServiceError (400, or 403 for an unsigned transaction) that answers it. */
+function readRelay(session: Session, body: QueryRelayBody): ReadRelay {
   const c = session.contracts;
   const at = session.manifest.contracts;
   const chainId = BigInt(session.manifest.chainId);
@@ -133,8 +143,17 @@ export async function checkRelay(session: Session, body: QueryRelayBody): Promis
   const parsedRequest = c.desk.interface.parseTransaction({ data: request.data });
   if (parsedRequest?.name !== "requestQuery")
     throw new BadRequest("body.requestTx", `must call requestQuery, not ${parsedRequest?.name ?? "an unknown function"}`);
-  const q = parsedRequest.args[0] as unknown as { enterprise: string; categories: bigint; purpose: bigint; authorizationId: string };
-  if (!same(q.authorizationId, authId)) throw new BadRequest("body.requestTx", `asks under authorization ${q.authorizationId}, not the one given (${authId})`);
+  const asked = parsedRequest.args[0] as unknown as ReadRelay["asked"];
+  if (!same(asked.authorizationId, authId))
+    throw new BadRequest("body.requestTx", `asks under authorization ${asked.authorizationId}, not the one given (${authId})`);
+  return { auth, authId, register, request, asked };
+}
+
+/** Checks a relay request read by `readRelay` against the chain; throws the ServiceError that answers it. */
+async function checkRelay(session: Session, body: QueryRelayBody, { auth, authId, register, request, asked: q }: ReadRelay): Promise<Checked> {
+  const c = session.contracts;
+  const a = body.authorization;
+  const e18 = auth.enterprise;
 
   // the enterprise and its signer (404, 403)
   const bound = await c.ledger.enterpriseSigner(e18);
@@ -204,7 +223,7 @@ export async function checkRelay(session: Session, body: QueryRelayBody): Promis
     register: body.registerTx,
     request: body.requestTx,
     registerData: register ? { to: register.to!, data: register.data } : undefined,
-    requestData: { to: request.to, data: request.data },
+    requestData: { to: request.to!, data: request.data }, // checked by readRelay
   };
 }
 
@@ -224,32 +243,22 @@ const LOGGED_REFUSALS: Record<string, number> = {
  * or another institution's), and with `requestTx` signed by the registry's signer of the institution the
  * authorization names, so that only a registered institution's attempts can grow the log. Undefined otherwise.
  */
-export async function refusedAttempt(
+async function refusedAttempt(
   session: Session,
-  body: QueryRelayBody,
+  { auth, authId, request }: ReadRelay,
   err: ServiceError,
   servingNode: number,
 ): Promise<Omit<QueryLogEntry, "sequence"> | undefined> {
   const reason = err.status === 403 ? LOGGED_REFUSALS[err.code] : undefined;
   if (reason === undefined) return undefined;
-  const chainId = BigInt(session.manifest.chainId);
-  let request: SignedTx;
-  try {
-    request = parseRaw(body.requestTx, "body.requestTx", chainId);
-  } catch {
-    return undefined;
-  }
-  const a = body.authorization;
-  if (Number(await session.contracts.registry.institutionIdOf(request.sender)) !== a.institution) return undefined;
-  const e18 = hexlify(usccBytes(a.enterprise));
-  const auth: Authorization = { ...a, enterprise: e18, nonce: BigInt(a.nonce) };
+  if (Number(await session.contracts.registry.institutionIdOf(request.sender)) !== auth.institution) return undefined;
   return {
-    enterprise: e18,
-    institution: a.institution,
+    enterprise: auth.enterprise,
+    institution: auth.institution,
     servingNode,
-    purpose: a.purpose,
-    categories: a.categories,
-    authorizationId: authorizationId(consentDomain(chainId, session.manifest.contracts.ConsentRegistry.address), auth),
+    purpose: auth.purpose,
+    categories: auth.categories,
+    authorizationId: authId,
     time: Math.floor(Date.now() / 1000),
     outcome: QueryOutcome.Refused,
     reason,
@@ -258,16 +267,38 @@ export async function refusedAttempt(
   };
 }
 
+/** Where a relaying service logs the query attempts it refuses (see `refusedAttempt`). */
+export interface RefusalLog {
+  /** The relaying node's id (the entry's serving node). */
+  nodeId: number;
+  /** Appends the entry to the node's query log; where it went, for the answer. */
+  append(entry: Omit<QueryLogEntry, "sequence">): { node: string; sequence: number };
+}
+
 /**
  * Checks, then relays: registerAuthorization (if given) checked with eth_call and sent, then requestQuery. A
  * request that comes with its registration is sent right behind it, without waiting for a block in between (it
  * can only be checked once the registration is on chain); should the chain refuse it, it is checked with a call
  * then, and the answer names the contract's error. A request alone is checked with eth_call first.
  */
-export async function relayQuery(session: Session, body: QueryRelayBody): Promise<RelayResult> {
+export async function relayQuery(session: Session, body: QueryRelayBody, refusals?: RefusalLog): Promise<RelayResult> {
+  const read = readRelay(session, body);
+  try {
+    return await checkAndSend(session, body, read);
+  } catch (e) {
+    // a query attempt refused for its authorization is logged by this node, as a serving node logs a refusal
+    if (e instanceof ServiceError && refusals) {
+      const entry = await refusedAttempt(session, read, e, refusals.nodeId).catch(() => undefined);
+      if (entry) e.details = { logged: refusals.append(entry) };
+    }
+    throw e;
+  }
+}
+
+async function checkAndSend(session: Session, body: QueryRelayBody, read: ReadRelay): Promise<RelayResult> {
   const c = session.contracts;
   const rpc = session.conn.ethers.provider;
-  const k = await checkRelay(session, body);
+  const k = await checkRelay(session, body, read);
   let registered: Sent | undefined;
   if (k.register) {
     await precheck(rpc, c, { from: k.from, ...k.registerData! }, "registerTx");

@@ -14,6 +14,7 @@ import type { Session } from "../session.js";
 import { operatorToken, tokenPath } from "./auth.js";
 import type { QueryRelayBody, RelayResult } from "./relay.js";
 import type { RevocationResult } from "./service.js";
+import { untilSettled } from "../concurrency.js";
 
 /** How long a command waits for its records to land through a service (a batch waits for its trigger). */
 const LAND_WITHIN_MS = 10 * 60_000;
@@ -85,28 +86,24 @@ export class NodeServiceClient {
   }
 
   /**
-   * Waits until submission `id` is no longer queued, polling every `pollMs`. The bound is on progress, not on the
-   * total: past `withinMs`, it gives up only once the service's queue of records did not get shorter over the last
-   * `withinMs` (a submission queued behind others on a slow network waits as long as the records before it land).
+   * Waits until submission `id` is no longer queued, polling every `pollMs`. The bound is on progress, not in
+   * all: it gives up once `withinMs` pass without the service's queue of records getting shorter (a submission
+   * queued behind others on a slow network waits as long as the records before it land).
    */
-  async waitForSubmission(id: number, withinMs: number = LAND_WITHIN_MS, pollMs = 1_000): Promise<SubmissionView> {
-    let deadline = Date.now() + withinMs;
-    let queued = Number.POSITIVE_INFINITY;
-    for (;;) {
-      const r = await this.call<SubmissionView>("GET", `/operator/submissions/${id}`, undefined, true);
-      if (r.status !== 200) throw new RemoteError(`submission ${id} at ${this.name}: ${NodeServiceClient.refusal(r.status, r.body)}`);
-      if (r.body.status !== "queued") return r.body;
-      if (Date.now() > deadline) {
-        const now = await this.queuedRecords();
-        if (now >= queued)
-          throw new RemoteError(
-            `submission ${id} at the node service of ${this.name} is still queued, and no record of the ${now} queued there landed in ${Math.round(withinMs / 1000)} s; it stays queued there (GET ${this.url}/operator/submissions/${id})`,
-          );
-        queued = now;
-        deadline = Date.now() + withinMs;
-      }
-      await sleep(pollMs);
-    }
+  waitForSubmission(id: number, withinMs: number = LAND_WITHIN_MS, pollMs = 1_000): Promise<SubmissionView> {
+    return untilSettled<SubmissionView>(
+      async () => {
+        const r = await this.call<SubmissionView>("GET", `/operator/submissions/${id}`, undefined, true);
+        if (r.status !== 200) throw new RemoteError(`submission ${id} at ${this.name}: ${NodeServiceClient.refusal(r.status, r.body)}`);
+        return r.body.status !== "queued" ? { done: true, value: r.body } : { done: false, left: await this.queuedRecords() };
+      },
+      withinMs,
+      (left) =>
+        new RemoteError(
+          `submission ${id} at the node service of ${this.name} is still queued, and no record of the ${left} queued there landed in ${Math.round(withinMs / 1000)} s; it stays queued there (GET ${this.url}/operator/submissions/${id})`,
+        ),
+      pollMs,
+    );
   }
 
   /**
