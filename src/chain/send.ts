@@ -112,9 +112,9 @@ const toMined = (hash: string, r: RpcReceipt): Mined => ({ hash, gasUsed: BigInt
  * The receipts awaited on one JSON-RPC connection, read a block at a time: one loop polls the head and reads
  * each new block's receipts with one `eth_getBlockReceipts` call, however many transactions are awaited (with
  * a thousand transactions in flight, polling each one's receipt was a thousand calls a pass). A receipt is taken
- * once its confirmations (the chain's, or those asked for) are on it and its block is still the chain's block at that height (a replaced
- * block sends the watch back to read that height again). A chain without `eth_getBlockReceipts` is asked for
- * each awaited receipt once per new head.
+ * once its confirmations (the chain's, or those asked for) are on it and its block is still the chain's block at
+ * that height (a replaced block sends the watch back to read that height again). A chain without
+ * `eth_getBlockReceipts` is asked for each awaited receipt once per new head.
  */
 class ReceiptWatch {
   private readonly waiting = new Map<string, Waiter>();

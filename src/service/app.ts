@@ -312,7 +312,8 @@ export function buildApp(svc: NodeService): FastifyInstance {
     async (req) => {
       const s = svc.queue.get(req.params.id);
       if (!s) throw new NotFound("unknown-submission", `node ${node.id} has no submission ${req.params.id}`);
-      return submissionView(s);
+      // while it is queued: how many records the service has queued in all (a client waiting on it sees progress)
+      return { ...submissionView(s), ...(s.status === "queued" ? { queuedRecords: svc.queue.size() } : {}) };
     },
   );
 

@@ -31,6 +31,8 @@ export interface SubmissionView {
   records: { enterprise: string; category: string; proof?: ProofFile }[];
   error?: string;
   note?: string;
+  /** At `GET /operator/submissions/:id` while queued: the records the service has queued in all. */
+  queuedRecords?: number;
 }
 
 /** A running node service of the network the session is on. */
@@ -95,7 +97,10 @@ export class NodeServiceClient {
       async () => {
         const r = await this.call<SubmissionView>("GET", `/operator/submissions/${id}`, undefined, true);
         if (r.status !== 200) throw new RemoteError(`submission ${id} at ${this.name}: ${NodeServiceClient.refusal(r.status, r.body)}`);
-        return r.body.status !== "queued" ? { done: true, value: r.body } : { done: false, left: await this.queuedRecords() };
+        if (r.body.status !== "queued") return { done: true, value: r.body };
+        if (typeof r.body.queuedRecords !== "number")
+          throw new RemoteError(`submission ${id} at ${this.name}: the service's answer has no queuedRecords: ${JSON.stringify(r.body).slice(0, 200)}`);
+        return { done: false, left: r.body.queuedRecords };
       },
       withinMs,
       (left) =>
